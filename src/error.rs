@@ -1,0 +1,65 @@
+//! The crate's top-level error: one variant per module error, each shown
+//! through miette with its own code, spans and help; and the exit status.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+/// How a command that ran to completion ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything as asked: exit 0.
+    Success,
+    /// The command worked but found a problem (lint findings, a stale file,
+    /// a failed build): exit 1.
+    Failure,
+    /// A specific exit code (a failing `before` command's, 130 on SIGINT, ...).
+    Code(i32),
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    pub fn code(self) -> i32 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Code(c) => c,
+        }
+    }
+}
+
+/// Every error xbuild reports. Module errors are wrapped transparently so
+/// that their codes, labels and help reach the user unchanged.
+#[derive(Debug, Error, Diagnostic)]
+pub enum Error {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] crate::config::ConfigError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Dockerfile(#[from] crate::dockerfile::ParseError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Cross(#[from] crate::cross::CrossError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Fs(#[from] crate::fsutil::FsError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Init(#[from] crate::commands::init::InitError),
+}
+
+impl Error {
+    /// The exit code for this error: 2 for bad input, config or usage.
+    pub fn exit_code(&self) -> i32 {
+        2
+    }
+}
+
+/// Prints an error to stderr as a miette report.
+pub fn report(err: Error) {
+    eprintln!("{:?}", miette::Report::new(err));
+}
