@@ -1,0 +1,4 @@
+//! Integration tests that run the xbuild binary: exit code, stdout, stderr
+//! and the files it writes. None of them needs Docker.
+
+mod support;
