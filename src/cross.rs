@@ -1,10 +1,275 @@
-//! Dockerfile -> Dockerfile.cross (in progress).
+//! Dockerfile -> Dockerfile.cross: pin the stages that should run on the
+//! build platform with ` --platform=${BUILDPLATFORM}`, inserted right after
+//! the FROM keyword. Nothing else in the file changes.
+//!
+//! Strategy `auto` pins, at its root, every stage chain that (a) does not
+//! ship in the image and (b) builds for the target (declares or uses a
+//! TARGET* variable), so that what it builds is still for the target while
+//! its tools run natively. Strategy `first-from` does what the Makefile's sed
+//! line meant: the first FROM only. Both leave any FROM that already has a
+//! `--platform` as it is, which makes the rewrite idempotent.
+
+use crate::config::Strategy;
+use crate::dockerfile::edit::{Edit, apply};
+use crate::dockerfile::{Dockerfile, StageGraph};
 use miette::Diagnostic;
 use thiserror::Error;
 
-/// Errors of the cross rewrite.
+/// The text inserted after the FROM keyword of a pinned stage.
+pub const PIN: &str = " --platform=${BUILDPLATFORM}";
+
+/// Errors of the cross rewrite (reading and parsing are reported by their
+/// own modules).
 #[derive(Debug, Error, Diagnostic)]
-#[error("{message}")]
-pub struct CrossError {
-    pub message: String,
+pub enum CrossError {
+    #[error("{path} is missing")]
+    #[diagnostic(code(xbuild::cross::missing), help("run `xbuild cross` to write it"))]
+    Missing { path: String },
+
+    #[error("{path} is out of date with {dockerfile}")]
+    #[diagnostic(code(xbuild::cross::stale), help("run `xbuild cross` to rewrite it"))]
+    Stale { path: String, dockerfile: String },
+}
+
+/// What `cross` does with one stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `--platform=${BUILDPLATFORM}` is inserted.
+    Pin,
+    /// Runs on the build platform because the stage it is built FROM is pinned.
+    Inherit,
+    /// Left as it is.
+    Leave,
+}
+
+/// The decision for one stage and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageOutcome {
+    pub stage: usize,
+    pub label: String,
+    /// 1-based line of the stage's FROM.
+    pub line: usize,
+    pub action: Action,
+    pub reason: String,
+    /// A warning to show with the decision (first-from pinning a shipped stage).
+    pub warning: Option<String>,
+}
+
+/// The rewrite: per-stage decisions and the edits that implement them.
+#[derive(Debug, Clone)]
+pub struct CrossPlan {
+    pub outcomes: Vec<StageOutcome>,
+    pub edits: Vec<Edit>,
+}
+
+impl CrossPlan {
+    /// Decides which stages to pin.
+    pub fn new(df: &Dockerfile, graph: &StageGraph, strategy: Strategy) -> CrossPlan {
+        let decisions = match strategy {
+            Strategy::Auto => auto(graph),
+            Strategy::FirstFrom => first_from(graph),
+        };
+        let mut edits = Vec::new();
+        let mut outcomes = Vec::new();
+        for (s, (action, reason, warning)) in graph.stages.iter().zip(decisions) {
+            let from = &df.instructions[s.from];
+            if action == Action::Pin {
+                edits.push(Edit::insert(from.keyword_span.end, PIN));
+            }
+            outcomes.push(StageOutcome {
+                stage: s.index,
+                label: s.label(),
+                line: df.line_col(from.keyword_span.start).0,
+                action,
+                reason,
+                warning,
+            });
+        }
+        CrossPlan { outcomes, edits }
+    }
+
+    /// The rewritten text.
+    pub fn apply(&self, df: &Dockerfile) -> String {
+        apply(&df.source, &self.edits)
+    }
+
+    /// One line per stage, for stderr.
+    pub fn summary(&self) -> String {
+        let width = self.outcomes.iter().map(|o| o.label.len()).max().unwrap_or(0);
+        let mut out = String::new();
+        for o in &self.outcomes {
+            let verb = match o.action {
+                Action::Pin => "pinned",
+                Action::Inherit => "build platform",
+                Action::Leave => "left",
+            };
+            out.push_str(&format!(
+                "  stage {:<width$}  line {:<4} {}: {}\n",
+                o.label, o.line, verb, o.reason
+            ));
+            if let Some(w) = &o.warning {
+                out.push_str(&format!("    warning: {w}\n"));
+            }
+        }
+        out
+    }
+}
+
+type Decision = (Action, String, Option<String>);
+
+fn existing_platform(graph: &StageGraph, i: usize) -> Option<String> {
+    let s = &graph.stages[i];
+    match s.platforms.as_slice() {
+        [] => None,
+        [f] => Some(format!("already has --platform={}", f.value.as_deref().unwrap_or(""))),
+        _ => Some("has several --platform flags (BuildKit rejects this; see `xbuild lint`)".into()),
+    }
+}
+
+fn target_use(graph: &StageGraph, chain: &[usize]) -> Option<String> {
+    chain.iter().find_map(|&i| {
+        let s = &graph.stages[i];
+        let what = s
+            .target_uses
+            .first()
+            .cloned()
+            .or_else(|| s.args.iter().find(|a| crate::dockerfile::stages::TARGET_ARGS.contains(&a.as_str())).cloned())?;
+        Some(if i == chain[0] {
+            format!("uses {what}")
+        } else {
+            format!("{} uses {what}", s.label())
+        })
+    })
+}
+
+fn auto(graph: &StageGraph) -> Vec<Decision> {
+    let n = graph.stages.len();
+    let ships = graph.ships();
+    let reachable = graph.reachable();
+    let consumed = graph.consumed();
+    let mut out: Vec<Option<Decision>> = vec![None; n];
+    for root in (0..n).filter(|&i| graph.parent(i).is_none()) {
+        let tree = graph.tree(root);
+        let root_label = graph.stages[root].label();
+        let mut set = |i: usize, d: Decision| out[i] = Some(d);
+        if let Some(why) = existing_platform(graph, root) {
+            for &i in &tree {
+                let reason = if i == root { why.clone() } else { format!("built FROM {root_label}, which {why}") };
+                set(i, (Action::Leave, reason, None));
+            }
+            continue;
+        }
+        if tree.iter().any(|&i| ships[i]) {
+            for &i in &tree {
+                let reason = if ships[i] {
+                    if i == graph.target {
+                        "ships: it is the image".to_string()
+                    } else {
+                        "ships: the image is built FROM it".to_string()
+                    }
+                } else {
+                    format!("shares its base with a stage that ships (pinning {root_label} would change the image)")
+                };
+                set(i, (Action::Leave, reason, None));
+            }
+            continue;
+        }
+        if !tree.iter().any(|&i| reachable[i]) {
+            for &i in &tree {
+                set(i, (Action::Leave, "not built for the target".into(), None));
+            }
+            continue;
+        }
+        let outputs: Vec<usize> = tree.iter().copied().filter(|&i| consumed[i] && reachable[i]).collect();
+        let host_arch = outputs.iter().copied().find(|&i| target_use(graph, &graph.chain(i)).is_none());
+        match host_arch {
+            Some(bad) => {
+                for &i in &tree {
+                    let reason = format!(
+                        "not cross-aware: nothing in {}'s chain uses TARGETOS/TARGETARCH/TARGETPLATFORM/TARGETVARIANT, so on the build platform its output would be host-arch",
+                        graph.stages[bad].label()
+                    );
+                    set(i, (Action::Leave, reason, None));
+                }
+            }
+            None => {
+                let why = outputs
+                    .iter()
+                    .find_map(|&i| target_use(graph, &graph.chain(i)))
+                    .unwrap_or_else(|| "builds for the target".into());
+                for &i in &tree {
+                    if i == root {
+                        let reason = format!("builds for the target ({why}) and does not ship");
+                        set(i, (Action::Pin, reason, None));
+                    } else {
+                        set(i, (Action::Inherit, format!("built FROM {root_label}, which is pinned"), None));
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter().map(|d| d.expect("every stage is in a tree")).collect()
+}
+
+fn first_from(graph: &StageGraph) -> Vec<Decision> {
+    let ships = graph.ships();
+    let mut out: Vec<Decision> = Vec::new();
+    for s in &graph.stages {
+        let d = if s.index != 0 {
+            (Action::Leave, "first-from pins only the first FROM".to_string(), None)
+        } else if let Some(why) = existing_platform(graph, 0) {
+            (Action::Leave, why, None)
+        } else {
+            let warning = ships[0].then(|| {
+                "this stage ships in the image: every platform's image gets build-platform layers (use --strategy auto)"
+                    .to_string()
+            });
+            (Action::Pin, "the first FROM (first-from strategy)".to_string(), warning)
+        };
+        out.push(d);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dockerfile::parse;
+
+    fn cross(src: &str, strategy: Strategy) -> String {
+        let df = parse("Dockerfile", src).unwrap();
+        let g = StageGraph::new(&df, None, &[]).unwrap();
+        CrossPlan::new(&df, &g, strategy).apply(&df)
+    }
+
+    #[test]
+    fn pins_the_builder_only() {
+        let src = "FROM golang AS builder\nARG TARGETARCH\nRUN GOARCH=$TARGETARCH go build\nFROM alpine\nCOPY --from=builder /m /m\n";
+        let out = cross(src, Strategy::Auto);
+        assert_eq!(out, src.replacen("FROM golang", "FROM --platform=${BUILDPLATFORM} golang", 1));
+        assert_eq!(cross(&out, Strategy::Auto), out);
+    }
+
+    #[test]
+    fn single_stage_is_left_alone() {
+        let src = "FROM quay.io/operator-framework/helm-operator\nCOPY . .\n";
+        assert_eq!(cross(src, Strategy::Auto), src);
+    }
+
+    #[test]
+    fn chain_pinned_at_root_and_non_cross_aware_left() {
+        let src = "FROM golang AS deps\nRUN go mod download\nFROM deps AS builder\nARG TARGETOS\nRUN GOOS=$TARGETOS go build\nFROM alpine AS tools\nRUN make\nFROM alpine\nCOPY --from=builder /m /m\nCOPY --from=tools /t /t\n";
+        let out = cross(src, Strategy::Auto);
+        assert!(out.starts_with("FROM --platform=${BUILDPLATFORM} golang AS deps\n"));
+        assert!(out.contains("\nFROM deps AS builder\n"));
+        assert!(out.contains("\nFROM alpine AS tools\n"));
+    }
+
+    #[test]
+    fn first_from_never_duplicates() {
+        let src = "FROM --platform=$BUILDPLATFORM golang AS b\nFROM alpine\n";
+        assert_eq!(cross(src, Strategy::FirstFrom), src);
+        let src = "FROM golang AS b\nFROM alpine\n";
+        assert!(cross(src, Strategy::FirstFrom).starts_with("FROM --platform=${BUILDPLATFORM} golang"));
+    }
 }

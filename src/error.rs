@@ -41,6 +41,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Stage(#[from] crate::dockerfile::stages::StageError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Cross(#[from] crate::cross::CrossError),
 
     #[error(transparent)]

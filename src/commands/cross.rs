@@ -1,12 +1,91 @@
-//! `xbuild cross` (in progress).
-use crate::cli::CrossArgs;
-use crate::{Error, ExitStatus};
-use std::path::Path;
+//! `xbuild cross`: write Dockerfile.cross (or check that it is current).
 
-pub fn run(
-    _dir: Option<&Path>,
-    _config: Option<&Path>,
-    _args: &CrossArgs,
-) -> Result<ExitStatus, Error> {
+use crate::cli::{CrossArgs, StrategyArg};
+use crate::config::{self, Strategy};
+use crate::cross::{CrossError, CrossPlan};
+use crate::dockerfile::{self, StageGraph};
+use crate::{Error, ExitStatus, fsutil};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub fn run(dir: Option<&Path>, config: Option<&Path>, args: &CrossArgs) -> Result<ExitStatus, Error> {
+    let project = config::load(dir, config)?;
+    let cfg = &project.config.dockerfile;
+    let dockerfile = match &args.dockerfile {
+        Some(p) => super::resolve(dir, p),
+        None => cfg.path.clone(),
+    };
+    let output: Option<PathBuf> = match &args.output {
+        Some(p) if p.as_os_str() == "-" => None,
+        Some(p) => Some(super::resolve(dir, p)),
+        None if args.dockerfile.is_some() => Some(cross_path_for(&dockerfile)),
+        None => Some(cfg.cross.clone()),
+    };
+    let strategy = match args.strategy {
+        Some(StrategyArg::Auto) => Strategy::Auto,
+        Some(StrategyArg::FirstFrom) => Strategy::FirstFrom,
+        None => cfg.strategy,
+    };
+    let target = args.target.as_deref().or(cfg.target.as_deref());
+
+    let name = super::display(&dockerfile);
+    let text = fsutil::read_text(&dockerfile, "the Dockerfile")?;
+    let df = dockerfile::parse(&name, &text)?;
+    let graph = StageGraph::new(&df, target, &[])?;
+    let plan = CrossPlan::new(&df, &graph, strategy);
+    let rewritten = plan.apply(&df);
+
+    let Some(output) = output else {
+        if !args.quiet {
+            eprint!("{name} -> stdout\n{}", plan.summary());
+        }
+        std::io::stdout()
+            .write_all(rewritten.as_bytes())
+            .map_err(|source| fsutil::FsError::Write {
+                path: PathBuf::from("<stdout>"),
+                source,
+            })?;
+        return Ok(ExitStatus::Success);
+    };
+    let out_name = super::display(&output);
+    let current = std::fs::read(&output).ok();
+
+    if args.check {
+        return match current {
+            None => Err(CrossError::Missing { path: out_name }.into()).or_else(stale_is_failure),
+            Some(bytes) if bytes != rewritten.as_bytes() => Err(CrossError::Stale {
+                path: out_name,
+                dockerfile: name,
+            }
+            .into())
+            .or_else(stale_is_failure),
+            Some(_) => {
+                if !args.quiet {
+                    eprintln!("{out_name} is up to date with {name}");
+                }
+                Ok(ExitStatus::Success)
+            }
+        };
+    }
+
+    if current.as_deref() != Some(rewritten.as_bytes()) {
+        fsutil::write_atomic(&output, rewritten.as_bytes())?;
+    }
+    if !args.quiet {
+        eprint!("{name} -> {out_name}\n{}", plan.summary());
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `--check` findings are reported like errors but exit 1, not 2.
+fn stale_is_failure(err: Error) -> Result<ExitStatus, Error> {
+    crate::error::report(err);
     Ok(ExitStatus::Failure)
+}
+
+/// `build/Dockerfile` -> `build/Dockerfile.cross`.
+fn cross_path_for(dockerfile: &Path) -> PathBuf {
+    let mut name = dockerfile.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".cross");
+    dockerfile.with_file_name(name)
 }

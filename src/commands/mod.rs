@@ -6,6 +6,7 @@ pub mod init;
 
 use crate::cli::{Cli, Command, DebugCommand};
 use crate::{Error, ExitStatus};
+use std::path::{Path, PathBuf};
 
 /// Runs the parsed command line.
 pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
@@ -16,4 +17,18 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Cross(args) => cross::run(dir, config, &args),
         Command::Debug(DebugCommand::Parse { file }) => debug::parse(dir, &file),
     }
+}
+
+/// A path from the command line, relative to `-C DIR` when given.
+pub(crate) fn resolve(dir: Option<&Path>, path: &Path) -> PathBuf {
+    match dir {
+        Some(d) => d.join(path),
+        None => path.to_path_buf(),
+    }
+}
+
+/// A path as shown to the user: without a leading `./`.
+pub(crate) fn display(path: &Path) -> String {
+    let p = path.strip_prefix(".").unwrap_or(path);
+    p.display().to_string()
 }

@@ -1,0 +1,539 @@
+//! The stage model: stages, their bases, `--platform` flags, the stages they
+//! copy from, global ARGs, the target and what ships in it — resolved the way
+//! BuildKit's `dockerfile2llb` resolves them.
+//!
+//! - A FROM base is expanded with the global ARGs (declared before the first
+//!   FROM); it names an earlier stage when it equals that stage's
+//!   (lowercased) name exactly.
+//! - `COPY --from` and `RUN --mount=...,from=` name a stage (any, case
+//!   insensitive) or a stage index; anything else is an image.
+//! - The stages that *ship* are the target and the stages it is built FROM,
+//!   transitively: their filesystems end up in the image.
+
+use super::shell::Lexer;
+use super::{Dockerfile, Flag, Span};
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use regex::Regex;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::sync::LazyLock;
+use thiserror::Error;
+
+/// The four automatic ARGs that describe the target platform.
+pub const TARGET_ARGS: [&str; 4] = ["TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT"];
+
+static TARGET_REF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$\{?(TARGETPLATFORM|TARGETOS|TARGETARCH|TARGETVARIANT)\b").expect("regex"));
+static STAGE_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9\-_.]*$").expect("regex"));
+
+/// Errors building the stage model from a parsed Dockerfile.
+#[derive(Debug, Error, Diagnostic)]
+pub enum StageError {
+    #[error("{message}")]
+    #[diagnostic(code(xbuild::dockerfile::stage))]
+    Invalid {
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("target stage \"{target}\" could not be found in {file}")]
+    #[diagnostic(code(xbuild::dockerfile::target), help("{help}"))]
+    UnknownTarget { target: String, file: String, help: String },
+}
+
+/// What a stage is built FROM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StageBase {
+    /// An image reference (ARGs expanded).
+    Image(String),
+    /// An earlier stage, by index.
+    Stage(usize),
+    /// `FROM scratch`.
+    Scratch,
+}
+
+/// How a `--platform` value relates to the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformKind {
+    /// `$BUILDPLATFORM` / `${BUILDPLATFORM}`: runs on the build machine.
+    Build,
+    /// `$TARGETPLATFORM`: the default anyway.
+    Target,
+    /// A literal such as `linux/amd64`.
+    Literal,
+    /// Anything else (another variable, an expression).
+    Other,
+}
+
+impl PlatformKind {
+    /// Classifies a `--platform` value as written.
+    pub fn of(value: &str) -> PlatformKind {
+        let v = value.trim_matches(|c| c == '"' || c == '\'');
+        match v {
+            "$BUILDPLATFORM" | "${BUILDPLATFORM}" => PlatformKind::Build,
+            "$TARGETPLATFORM" | "${TARGETPLATFORM}" => PlatformKind::Target,
+            _ if !v.contains('$') => PlatformKind::Literal,
+            _ => PlatformKind::Other,
+        }
+    }
+}
+
+/// A reference from one stage to another's files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageRef {
+    /// The referenced stage.
+    pub stage: usize,
+    /// The instruction (index into `Dockerfile::instructions`) holding it.
+    pub instruction: usize,
+    /// The flag in the source.
+    pub span: Span,
+}
+
+/// One build stage.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub index: usize,
+    /// Lowercased `AS` name.
+    pub name: Option<String>,
+    pub name_span: Option<Span>,
+    /// Index of the FROM instruction.
+    pub from: usize,
+    pub base: StageBase,
+    /// The base as written, and its span.
+    pub base_text: String,
+    pub base_span: Span,
+    /// The FROM's `--platform` flags (normally at most one).
+    pub platforms: Vec<Flag>,
+    /// Instruction indices of the stage body (after FROM).
+    pub body: Range<usize>,
+    /// `COPY --from` and `RUN --mount from=` references to stages.
+    pub refs: Vec<StageRef>,
+    /// ARG names declared in the stage body.
+    pub args: Vec<String>,
+    /// TARGET* variables referenced in the stage body.
+    pub target_uses: Vec<String>,
+}
+
+impl Stage {
+    /// The stage's label for humans: its name, or `#index`.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) => n.clone(),
+            None => format!("#{}", self.index),
+        }
+    }
+
+    /// The one `--platform` value, if there is exactly one.
+    pub fn platform(&self) -> Option<&str> {
+        match self.platforms.as_slice() {
+            [f] => f.value.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Declares or uses TARGETOS/TARGETARCH/TARGETPLATFORM/TARGETVARIANT.
+    pub fn is_cross_aware(&self) -> bool {
+        !self.target_uses.is_empty() || self.args.iter().any(|a| TARGET_ARGS.contains(&a.as_str()))
+    }
+}
+
+/// All stages of a Dockerfile and how they relate.
+#[derive(Debug, Clone)]
+pub struct StageGraph {
+    pub stages: Vec<Stage>,
+    /// Global ARGs (before the first FROM) with their default values.
+    pub global_args: BTreeMap<String, Option<String>>,
+    /// The stage the image is built from.
+    pub target: usize,
+}
+
+impl StageGraph {
+    /// Builds the model. `target` is a stage name (default: the last stage);
+    /// `build_args` override global ARG defaults.
+    pub fn new(df: &Dockerfile, target: Option<&str>, build_args: &[(String, String)]) -> Result<Self, StageError> {
+        let invalid = |span: Span, message: String, label: &str, help: Option<&str>| StageError::Invalid {
+            message,
+            src: df.named_source(),
+            span: (span.start, span.end - span.start).into(),
+            label: label.to_string(),
+            help: help.map(str::to_string),
+        };
+        let lexer = Lexer::new(df.escape);
+        let overrides: HashMap<&str, &str> = build_args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut global_args: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let from_idx: Vec<usize> = df.froms().map(|(i, _)| i).collect();
+        let Some(&first_from) = from_idx.first() else {
+            let span = df.instructions[0].span.clone();
+            return Err(invalid(
+                span,
+                "the Dockerfile has no FROM instruction".into(),
+                "no stage starts before this",
+                Some("every Dockerfile needs a FROM that starts its first build stage"),
+            ));
+        };
+        for ins in &df.instructions[..first_from] {
+            if ins.command != "arg" {
+                return Err(invalid(
+                    ins.span.clone(),
+                    format!("{} before the first FROM", ins.keyword.to_uppercase()),
+                    "only ARG may come before the first FROM",
+                    Some("move this instruction into a stage, after a FROM"),
+                ));
+            }
+            for word in &ins.args {
+                let (name, default) = match word.split_once('=') {
+                    Some((n, v)) => {
+                        let env = |k: &str| lookup(&global_args, &overrides, k);
+                        (n.to_string(), Some(lexer.process_word(v, &env).unwrap_or_else(|_| v.to_string())))
+                    }
+                    None => (word.clone(), None),
+                };
+                global_args.insert(name, default);
+            }
+        }
+
+        let mut stages: Vec<Stage> = Vec::new();
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        for (n, &fi) in from_idx.iter().enumerate() {
+            let ins = &df.instructions[fi];
+            let body_end = from_idx.get(n + 1).copied().unwrap_or(df.instructions.len());
+            let words = ins.words();
+            if words.is_empty() {
+                return Err(invalid(
+                    ins.span.clone(),
+                    "FROM requires either one or three arguments".into(),
+                    "no image here",
+                    Some("write FROM IMAGE [AS NAME]"),
+                ));
+            }
+            let (name, name_span) = match words.len() {
+                1 => (None, None),
+                3 if words[1].text.eq_ignore_ascii_case("as") => {
+                    let name = words[2].text.to_lowercase();
+                    if !STAGE_NAME.is_match(&name) {
+                        return Err(invalid(
+                            words[2].span.clone(),
+                            format!(
+                                "invalid name for build stage: {}, name can't start with a number or contain symbols",
+                                super::dump::go_quote(&words[2].text)
+                            ),
+                            "invalid stage name",
+                            Some("stage names start with a letter and hold only letters, digits, '-', '_' and '.'"),
+                        ));
+                    }
+                    (Some(name), Some(words[2].span.clone()))
+                }
+                _ => {
+                    return Err(invalid(
+                        ins.span.clone(),
+                        "FROM requires either one or three arguments".into(),
+                        "expected IMAGE or IMAGE AS NAME",
+                        Some("write FROM IMAGE [AS NAME]"),
+                    ));
+                }
+            };
+            for f in &ins.flags {
+                if f.name != "platform" {
+                    return Err(invalid(
+                        f.span.clone(),
+                        format!("unknown flag: {}", f.name),
+                        "FROM takes only --platform",
+                        None,
+                    ));
+                }
+            }
+            let env = |k: &str| lookup(&global_args, &overrides, k).or_else(|| automatic_arg(k));
+            let base_text = words[0].text.clone();
+            let expanded = lexer.process_word(&base_text, &env).map_err(|e| {
+                invalid(words[0].span.clone(), e.0, "cannot expand this image name", None)
+            })?;
+            if expanded.is_empty() {
+                return Err(invalid(
+                    words[0].span.clone(),
+                    format!("base name ({base_text}) should not be blank"),
+                    "expands to nothing",
+                    Some("give the ARG a default value before the first FROM"),
+                ));
+            }
+            let base = if let Some(&s) = by_name.get(expanded.as_str()) {
+                StageBase::Stage(s)
+            } else if expanded == "scratch" {
+                StageBase::Scratch
+            } else {
+                StageBase::Image(expanded)
+            };
+            let mut args = Vec::new();
+            let mut target_uses = Vec::new();
+            for ins in &df.instructions[fi + 1..body_end] {
+                if ins.command == "arg" {
+                    for w in &ins.args {
+                        args.push(w.split_once('=').map_or(w.as_str(), |(n, _)| n).to_string());
+                    }
+                }
+                for caps in TARGET_REF.captures_iter(&ins.line.text) {
+                    target_uses.push(caps[1].to_string());
+                }
+                if ins.command == "run" {
+                    for h in &ins.heredocs {
+                        for caps in TARGET_REF.captures_iter(&h.content) {
+                            target_uses.push(caps[1].to_string());
+                        }
+                    }
+                }
+            }
+            target_uses.sort();
+            target_uses.dedup();
+            let index = stages.len();
+            if let Some(name) = &name {
+                by_name.insert(name.clone(), index);
+            }
+            stages.push(Stage {
+                index,
+                name,
+                name_span,
+                from: fi,
+                base,
+                base_text,
+                base_span: words[0].span.clone(),
+                platforms: ins.flags.iter().filter(|f| f.name == "platform").cloned().collect(),
+                body: fi + 1..body_end,
+                refs: Vec::new(),
+                args,
+                target_uses,
+            });
+        }
+
+        // References may point at any stage, so resolve them once all exist.
+        let by_lower: HashMap<String, usize> =
+            stages.iter().filter_map(|s| s.name.clone().map(|n| (n, s.index))).collect();
+        let count = stages.len();
+        let resolve = |value: &str| -> Option<usize> {
+            let v = value.trim_matches(|c| c == '"' || c == '\'');
+            if let Ok(i) = v.parse::<usize>() {
+                return (i < count).then_some(i);
+            }
+            by_lower.get(&v.to_lowercase()).copied()
+        };
+        let mut refs: Vec<Vec<StageRef>> = vec![Vec::new(); stages.len()];
+        for s in &stages {
+            for ii in s.body.clone() {
+                let ins = &df.instructions[ii];
+                for f in &ins.flags {
+                    let from = match (ins.command.as_str(), f.name.as_str()) {
+                        ("copy" | "add", "from") => f.value.clone(),
+                        ("run", "mount") => f.value.as_deref().and_then(mount_from),
+                        _ => None,
+                    };
+                    if let Some(stage) = from.as_deref().and_then(resolve) {
+                        refs[s.index].push(StageRef {
+                            stage,
+                            instruction: ii,
+                            span: f.span.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        for (s, r) in stages.iter_mut().zip(refs) {
+            s.refs = r;
+        }
+
+        let target = match target {
+            None => stages.len() - 1,
+            Some(t) => match by_lower.get(&t.to_lowercase()) {
+                Some(&i) => i,
+                None => {
+                    let names: Vec<&str> = stages.iter().filter_map(|s| s.name.as_deref()).collect();
+                    let help = if names.is_empty() {
+                        "this Dockerfile has no named stages; name one with FROM IMAGE AS NAME".to_string()
+                    } else {
+                        format!("the stages are: {}", names.join(", "))
+                    };
+                    return Err(StageError::UnknownTarget {
+                        target: t.to_string(),
+                        file: df.name.clone(),
+                        help,
+                    });
+                }
+            },
+        };
+        Ok(StageGraph {
+            stages,
+            global_args,
+            target,
+        })
+    }
+
+    /// The stage `i` is built FROM, if it is a stage.
+    pub fn parent(&self, i: usize) -> Option<usize> {
+        match self.stages[i].base {
+            StageBase::Stage(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// `i` and the stages it is built FROM, nearest first.
+    pub fn chain(&self, i: usize) -> Vec<usize> {
+        let mut out = vec![i];
+        let mut cur = i;
+        while let Some(p) = self.parent(cur) {
+            if out.contains(&p) {
+                break;
+            }
+            out.push(p);
+            cur = p;
+        }
+        out
+    }
+
+    /// The first stage of `i`'s chain (the one built FROM an image).
+    pub fn root(&self, i: usize) -> usize {
+        *self.chain(i).last().expect("chain is never empty")
+    }
+
+    /// For each stage: does its filesystem ship in the image (the target and
+    /// the stages it is built FROM)?
+    pub fn ships(&self) -> Vec<bool> {
+        let mut out = vec![false; self.stages.len()];
+        for i in self.chain(self.target) {
+            out[i] = true;
+        }
+        out
+    }
+
+    /// For each stage: is it built when building the target (reachable
+    /// through FROM, `COPY --from` or `RUN --mount from=`)?
+    pub fn reachable(&self) -> Vec<bool> {
+        let mut out = vec![false; self.stages.len()];
+        let mut todo = vec![self.target];
+        while let Some(i) = todo.pop() {
+            if std::mem::replace(&mut out[i], true) {
+                continue;
+            }
+            todo.extend(self.parent(i));
+            todo.extend(self.stages[i].refs.iter().map(|r| r.stage));
+        }
+        out
+    }
+
+    /// For each stage: is its output copied or mounted by a built stage?
+    pub fn consumed(&self) -> Vec<bool> {
+        let reachable = self.reachable();
+        let mut out = vec![false; self.stages.len()];
+        for s in self.stages.iter().filter(|s| reachable[s.index]) {
+            for r in &s.refs {
+                out[r.stage] = true;
+            }
+        }
+        out
+    }
+
+    /// The stages whose chain root is `root`.
+    pub fn tree(&self, root: usize) -> Vec<usize> {
+        (0..self.stages.len()).filter(|&i| self.root(i) == root).collect()
+    }
+
+    /// The stage named `name` (case-insensitive) or with that index.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        if let Ok(i) = name.parse::<usize>() {
+            return (i < self.stages.len()).then_some(i);
+        }
+        let lower = name.to_lowercase();
+        self.stages.iter().position(|s| s.name.as_deref() == Some(lower.as_str()))
+    }
+}
+
+fn lookup(globals: &BTreeMap<String, Option<String>>, overrides: &HashMap<&str, &str>, k: &str) -> Option<String> {
+    if let Some(v) = overrides.get(k) {
+        if globals.contains_key(k) {
+            return Some(v.to_string());
+        }
+    }
+    globals.get(k).cloned().flatten()
+}
+
+/// The automatic platform ARGs are in scope for FROM lines; xbuild does not
+/// know their values here, so they expand to themselves (enough to tell a
+/// stage name from an image name).
+fn automatic_arg(k: &str) -> Option<String> {
+    matches!(
+        k,
+        "BUILDPLATFORM" | "BUILDOS" | "BUILDARCH" | "BUILDVARIANT" | "TARGETPLATFORM" | "TARGETOS" | "TARGETARCH" | "TARGETVARIANT"
+    )
+    .then(|| format!("${{{k}}}"))
+}
+
+/// The `from=` of a `RUN --mount` value (`type=cache,from=deps,target=/x`).
+fn mount_from(value: &str) -> Option<String> {
+    value.split(',').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        k.trim().eq_ignore_ascii_case("from").then(|| v.trim().to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dockerfile::parse;
+
+    fn graph(src: &str) -> StageGraph {
+        StageGraph::new(&parse("Dockerfile", src).unwrap(), None, &[]).unwrap()
+    }
+
+    #[test]
+    fn stages_bases_and_refs() {
+        let g = graph(
+            "ARG BASE=golang:1.22\nFROM ${BASE} AS deps\nRUN go mod download\nFROM deps AS Builder\nARG TARGETARCH\nRUN GOARCH=$TARGETARCH go build\nFROM busybox\nCOPY --from=builder /m /m\nRUN --mount=type=bind,from=deps,target=/d true\n",
+        );
+        assert_eq!(g.stages.len(), 3);
+        assert_eq!(g.stages[0].base, StageBase::Image("golang:1.22".into()));
+        assert_eq!(g.stages[1].base, StageBase::Stage(0));
+        assert_eq!(g.stages[1].name.as_deref(), Some("builder"));
+        assert!(g.stages[1].is_cross_aware());
+        assert!(!g.stages[0].is_cross_aware());
+        assert_eq!(g.stages[2].refs.iter().map(|r| r.stage).collect::<Vec<_>>(), vec![1, 0]);
+        assert_eq!(g.target, 2);
+        assert_eq!(g.ships(), vec![false, false, true]);
+        assert_eq!(g.root(1), 0);
+        assert_eq!(g.consumed(), vec![true, true, false]);
+    }
+
+    #[test]
+    fn base_matching_is_exact_like_buildkit() {
+        let g = graph("FROM alpine AS base\nFROM Base\nFROM base\n");
+        assert_eq!(g.stages[1].base, StageBase::Image("Base".into()));
+        assert_eq!(g.stages[2].base, StageBase::Stage(0));
+    }
+
+    #[test]
+    fn errors() {
+        let df = parse("Dockerfile", "FROM a b\n").unwrap();
+        assert!(StageGraph::new(&df, None, &[]).is_err());
+        let df = parse("Dockerfile", "FROM a AS 1x\n").unwrap();
+        assert!(StageGraph::new(&df, None, &[]).is_err());
+        let df = parse("Dockerfile", "FROM a AS x\n").unwrap();
+        assert!(matches!(
+            StageGraph::new(&df, Some("y"), &[]),
+            Err(StageError::UnknownTarget { .. })
+        ));
+        let df = parse("Dockerfile", "RUN x\nFROM a\n").unwrap();
+        assert!(StageGraph::new(&df, None, &[]).is_err());
+        let df = parse("Dockerfile", "ARG X\n").unwrap();
+        assert!(StageGraph::new(&df, None, &[]).is_err());
+    }
+
+    #[test]
+    fn platform_kinds() {
+        assert_eq!(PlatformKind::of("$BUILDPLATFORM"), PlatformKind::Build);
+        assert_eq!(PlatformKind::of("${BUILDPLATFORM}"), PlatformKind::Build);
+        assert_eq!(PlatformKind::of("$TARGETPLATFORM"), PlatformKind::Target);
+        assert_eq!(PlatformKind::of("linux/amd64"), PlatformKind::Literal);
+        assert_eq!(PlatformKind::of("${P:-linux}"), PlatformKind::Other);
+    }
+}
