@@ -95,7 +95,12 @@ impl CrossPlan {
 
     /// One line per stage, for stderr.
     pub fn summary(&self) -> String {
-        let width = self.outcomes.iter().map(|o| o.label.len()).max().unwrap_or(0);
+        let width = self
+            .outcomes
+            .iter()
+            .map(|o| o.label.len())
+            .max()
+            .unwrap_or(0);
         let mut out = String::new();
         for o in &self.outcomes {
             let verb = match o.action {
@@ -121,20 +126,26 @@ fn existing_platform(graph: &StageGraph, i: usize) -> Option<String> {
     let s = &graph.stages[i];
     match s.platforms.as_slice() {
         [] => None,
-        [f] => Some(format!("already has --platform={}", f.value.as_deref().unwrap_or(""))),
+        [f] => Some(format!(
+            "already has --platform={}",
+            f.value.as_deref().unwrap_or("")
+        )),
         _ => Some("has several --platform flags (BuildKit rejects this; see `xbuild lint`)".into()),
     }
 }
 
-fn target_use(graph: &StageGraph, chain: &[usize]) -> Option<String> {
+/// Why a chain builds for the target: "uses TARGETARCH", or "builder uses
+/// TARGETARCH" when it is not `about` itself.
+fn target_use(graph: &StageGraph, chain: &[usize], about: usize) -> Option<String> {
     chain.iter().find_map(|&i| {
         let s = &graph.stages[i];
-        let what = s
-            .target_uses
-            .first()
-            .cloned()
-            .or_else(|| s.args.iter().find(|a| crate::dockerfile::stages::TARGET_ARGS.contains(&a.as_str())).cloned())?;
-        Some(if i == chain[0] {
+        let what = s.target_uses.first().cloned().or_else(|| {
+            s.args
+                .iter()
+                .find(|a| crate::dockerfile::stages::TARGET_ARGS.contains(&a.as_str()))
+                .cloned()
+        })?;
+        Some(if i == about {
             format!("uses {what}")
         } else {
             format!("{} uses {what}", s.label())
@@ -154,7 +165,11 @@ fn auto(graph: &StageGraph) -> Vec<Decision> {
         let mut set = |i: usize, d: Decision| out[i] = Some(d);
         if let Some(why) = existing_platform(graph, root) {
             for &i in &tree {
-                let reason = if i == root { why.clone() } else { format!("built FROM {root_label}, which {why}") };
+                let reason = if i == root {
+                    why.clone()
+                } else {
+                    format!("built FROM {root_label}, which {why}")
+                };
                 set(i, (Action::Leave, reason, None));
             }
             continue;
@@ -168,7 +183,9 @@ fn auto(graph: &StageGraph) -> Vec<Decision> {
                         "ships: the image is built FROM it".to_string()
                     }
                 } else {
-                    format!("shares its base with a stage that ships (pinning {root_label} would change the image)")
+                    format!(
+                        "shares its base with a stage that ships (pinning {root_label} would change the image)"
+                    )
                 };
                 set(i, (Action::Leave, reason, None));
             }
@@ -180,8 +197,15 @@ fn auto(graph: &StageGraph) -> Vec<Decision> {
             }
             continue;
         }
-        let outputs: Vec<usize> = tree.iter().copied().filter(|&i| consumed[i] && reachable[i]).collect();
-        let host_arch = outputs.iter().copied().find(|&i| target_use(graph, &graph.chain(i)).is_none());
+        let outputs: Vec<usize> = tree
+            .iter()
+            .copied()
+            .filter(|&i| consumed[i] && reachable[i])
+            .collect();
+        let host_arch = outputs
+            .iter()
+            .copied()
+            .find(|&i| target_use(graph, &graph.chain(i), i).is_none());
         match host_arch {
             Some(bad) => {
                 for &i in &tree {
@@ -195,20 +219,29 @@ fn auto(graph: &StageGraph) -> Vec<Decision> {
             None => {
                 let why = outputs
                     .iter()
-                    .find_map(|&i| target_use(graph, &graph.chain(i)))
+                    .find_map(|&i| target_use(graph, &graph.chain(i), root))
                     .unwrap_or_else(|| "builds for the target".into());
                 for &i in &tree {
                     if i == root {
                         let reason = format!("builds for the target ({why}) and does not ship");
                         set(i, (Action::Pin, reason, None));
                     } else {
-                        set(i, (Action::Inherit, format!("built FROM {root_label}, which is pinned"), None));
+                        set(
+                            i,
+                            (
+                                Action::Inherit,
+                                format!("built FROM {root_label}, which is pinned"),
+                                None,
+                            ),
+                        );
                     }
                 }
             }
         }
     }
-    out.into_iter().map(|d| d.expect("every stage is in a tree")).collect()
+    out.into_iter()
+        .map(|d| d.expect("every stage is in a tree"))
+        .collect()
 }
 
 fn first_from(graph: &StageGraph) -> Vec<Decision> {
@@ -216,7 +249,11 @@ fn first_from(graph: &StageGraph) -> Vec<Decision> {
     let mut out: Vec<Decision> = Vec::new();
     for s in &graph.stages {
         let d = if s.index != 0 {
-            (Action::Leave, "first-from pins only the first FROM".to_string(), None)
+            (
+                Action::Leave,
+                "first-from pins only the first FROM".to_string(),
+                None,
+            )
         } else if let Some(why) = existing_platform(graph, 0) {
             (Action::Leave, why, None)
         } else {
@@ -224,7 +261,11 @@ fn first_from(graph: &StageGraph) -> Vec<Decision> {
                 "this stage ships in the image: every platform's image gets build-platform layers (use --strategy auto)"
                     .to_string()
             });
-            (Action::Pin, "the first FROM (first-from strategy)".to_string(), warning)
+            (
+                Action::Pin,
+                "the first FROM (first-from strategy)".to_string(),
+                warning,
+            )
         };
         out.push(d);
     }
@@ -246,7 +287,10 @@ mod tests {
     fn pins_the_builder_only() {
         let src = "FROM golang AS builder\nARG TARGETARCH\nRUN GOARCH=$TARGETARCH go build\nFROM alpine\nCOPY --from=builder /m /m\n";
         let out = cross(src, Strategy::Auto);
-        assert_eq!(out, src.replacen("FROM golang", "FROM --platform=${BUILDPLATFORM} golang", 1));
+        assert_eq!(
+            out,
+            src.replacen("FROM golang", "FROM --platform=${BUILDPLATFORM} golang", 1)
+        );
         assert_eq!(cross(&out, Strategy::Auto), out);
     }
 
@@ -270,6 +314,8 @@ mod tests {
         let src = "FROM --platform=$BUILDPLATFORM golang AS b\nFROM alpine\n";
         assert_eq!(cross(src, Strategy::FirstFrom), src);
         let src = "FROM golang AS b\nFROM alpine\n";
-        assert!(cross(src, Strategy::FirstFrom).starts_with("FROM --platform=${BUILDPLATFORM} golang"));
+        assert!(
+            cross(src, Strategy::FirstFrom).starts_with("FROM --platform=${BUILDPLATFORM} golang")
+        );
     }
 }

@@ -4,6 +4,10 @@
 //!
 //! The crate is a library plus a thin binary; [`run`] is the whole program.
 
+// Errors carry their source text for miette reports; they are built once, on
+// the way out of a failing command, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod commands;
 pub mod config;

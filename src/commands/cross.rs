@@ -8,7 +8,11 @@ use crate::{Error, ExitStatus, fsutil};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub fn run(dir: Option<&Path>, config: Option<&Path>, args: &CrossArgs) -> Result<ExitStatus, Error> {
+pub fn run(
+    dir: Option<&Path>,
+    config: Option<&Path>,
+    args: &CrossArgs,
+) -> Result<ExitStatus, Error> {
     let project = config::load(dir, config)?;
     let cfg = &project.config.dockerfile;
     let dockerfile = match &args.dockerfile {
@@ -85,7 +89,10 @@ fn stale_is_failure(err: Error) -> Result<ExitStatus, Error> {
 
 /// `build/Dockerfile` -> `build/Dockerfile.cross`.
 fn cross_path_for(dockerfile: &Path) -> PathBuf {
-    let mut name = dockerfile.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = dockerfile
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".cross");
     dockerfile.with_file_name(name)
 }

@@ -15,7 +15,8 @@ pub(crate) struct Parsed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ArgsError(pub String);
 
-const NOT_STRING_ARRAY: &str = "when using JSON array syntax, arrays must be comprised of strings only";
+const NOT_STRING_ARRAY: &str =
+    "when using JSON array syntax, arrays must be comprised of strings only";
 
 /// Parses `rest` (the arguments after the flags) for command `cmd`
 /// (lowercase). ONBUILD is handled by the caller, which recurses.
@@ -39,7 +40,10 @@ pub(crate) fn parse_args(cmd: &str, rest: &str, escape: char) -> Result<Parsed, 
 }
 
 fn plain(values: Vec<String>) -> Parsed {
-    Parsed { values, json: false }
+    Parsed {
+        values,
+        json: false,
+    }
 }
 
 /// `[\t\v\f\r ]+`-separated words.
@@ -47,7 +51,7 @@ pub(crate) fn whitespace_delimited(rest: &str) -> Vec<String> {
     if rest.is_empty() {
         return vec![];
     }
-    rest.split(|c| matches!(c, '\t' | '\u{b}' | '\u{c}' | '\r' | ' '))
+    rest.split(['\t', '\u{b}', '\u{c}', '\r', ' '])
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
@@ -104,11 +108,17 @@ fn name_val(rest: &str, key: &str, escape: char) -> Result<Parsed, ArgsError> {
         return Ok(Parsed::default());
     }
     if !words[0].contains('=') {
-        let mut parts = rest.splitn(2, |c| matches!(c, '\t' | '\u{b}' | '\u{c}' | '\r' | ' '));
+        let mut parts = rest.splitn(2, ['\t', '\u{b}', '\u{c}', '\r', ' ']);
         let name = parts.next().unwrap_or_default();
-        let value = parts.next().map(|v| v.trim_start_matches(['\t', '\u{b}', '\u{c}', '\r', ' ']));
+        let value = parts
+            .next()
+            .map(|v| v.trim_start_matches(['\t', '\u{b}', '\u{c}', '\r', ' ']));
         return match value {
-            Some(value) => Ok(plain(vec![name.to_string(), value.to_string(), String::new()])),
+            Some(value) => Ok(plain(vec![
+                name.to_string(),
+                value.to_string(),
+                String::new(),
+            ])),
             None => Err(ArgsError(format!("{key} must have two arguments"))),
         };
     }
@@ -134,7 +144,10 @@ fn health(rest: &str) -> Result<Parsed, ArgsError> {
     let cmd = maybe_json(after)?;
     let mut values = vec![rest[..sep].to_string()];
     values.extend(cmd.values);
-    Ok(Parsed { values, json: cmd.json })
+    Ok(Parsed {
+        values,
+        json: cmd.json,
+    })
 }
 
 #[cfg(test)]
@@ -143,8 +156,14 @@ mod tests {
 
     #[test]
     fn env_forms() {
-        assert_eq!(parse_args("env", "A 1 2", '\\').unwrap().values, vec!["A", "1 2", ""]);
-        assert_eq!(parse_args("env", "A=1 B=\"2 3\"", '\\').unwrap().values, vec!["A", "1", "=", "B", "\"2 3\"", "="]);
+        assert_eq!(
+            parse_args("env", "A 1 2", '\\').unwrap().values,
+            vec!["A", "1 2", ""]
+        );
+        assert_eq!(
+            parse_args("env", "A=1 B=\"2 3\"", '\\').unwrap().values,
+            vec!["A", "1", "=", "B", "\"2 3\"", "="]
+        );
         assert!(parse_args("env", "PATH", '\\').is_err());
         assert!(parse_args("env", "A=1 B", '\\').is_err());
     }
@@ -152,17 +171,32 @@ mod tests {
     #[test]
     fn json_forms() {
         let p = parse_args("cmd", "[\"a\", \"b\"]", '\\').unwrap();
-        assert_eq!((p.values, p.json), (vec!["a".to_string(), "b".to_string()], true));
-        assert_eq!(parse_args("cmd", "['a']", '\\').unwrap().values, vec!["['a']"]);
+        assert_eq!(
+            (p.values, p.json),
+            (vec!["a".to_string(), "b".to_string()], true)
+        );
+        assert_eq!(
+            parse_args("cmd", "['a']", '\\').unwrap().values,
+            vec!["['a']"]
+        );
         assert!(parse_args("cmd", "[\"a\", [\"b\"]]", '\\').is_err());
-        assert_eq!(parse_args("copy", "a  b", '\\').unwrap().values, vec!["a", "b"]);
-        assert_eq!(parse_args("cmd", "[]", '\\').unwrap().values, Vec::<String>::new());
+        assert_eq!(
+            parse_args("copy", "a  b", '\\').unwrap().values,
+            vec!["a", "b"]
+        );
+        assert_eq!(
+            parse_args("cmd", "[]", '\\').unwrap().values,
+            Vec::<String>::new()
+        );
     }
 
     #[test]
     fn healthcheck() {
         let p = parse_args("healthcheck", "CMD [\"a\"]", '\\').unwrap();
         assert_eq!(p.values, vec!["CMD", "a"]);
-        assert_eq!(parse_args("healthcheck", "NONE", '\\').unwrap().values, vec!["NONE"]);
+        assert_eq!(
+            parse_args("healthcheck", "NONE", '\\').unwrap().values,
+            vec!["NONE"]
+        );
     }
 }

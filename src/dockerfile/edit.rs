@@ -53,7 +53,14 @@ mod tests {
     #[test]
     fn applies_in_order_and_skips_overlaps() {
         let s = "FROM a\r\nFROM b\r\n";
-        let out = apply(s, &[Edit::insert(12, " x"), Edit::insert(4, " y"), Edit::delete(0..1)]);
+        let out = apply(
+            s,
+            &[
+                Edit::insert(12, " x"),
+                Edit::insert(4, " y"),
+                Edit::delete(0..1),
+            ],
+        );
         assert_eq!(out, "ROM y a\r\nFROM x b\r\n");
         // The delete of 3..6 overlaps nothing before it; the insert at 4 does.
         let out = apply(s, &[Edit::delete(3..6), Edit::insert(4, " y")]);

@@ -61,7 +61,9 @@ fn marker(word: &str) -> Result<Option<Marker>, String> {
     lexer.raw_quotes = true;
     let raw = lexer.process_words(rest, &no_env).map_err(|e| e.0)?;
     if raw.len() != words.len() {
-        return Err(format!("internal lexing of heredoc produced inconsistent results: {rest}"));
+        return Err(format!(
+            "internal lexing of heredoc produced inconsistent results: {rest}"
+        ));
     }
     let quotes = |s: &str| s.matches(['\'', '"']).count();
     Ok(Some(Marker {
@@ -88,7 +90,10 @@ mod tests {
     fn finds_markers_anywhere() {
         assert_eq!(names("cat <<EOF > /f"), vec![("EOF".into(), true, false)]);
         assert_eq!(names("<<-'END' sh"), vec![("END".into(), false, true)]);
-        assert_eq!(names("<<\"A\" <<B cat"), vec![("A".into(), false, false), ("B".into(), true, false)]);
+        assert_eq!(
+            names("<<\"A\" <<B cat"),
+            vec![("A".into(), false, false), ("B".into(), true, false)]
+        );
         assert_eq!(names("echo << EOF"), vec![("EOF".into(), true, false)]);
         assert_eq!(names("echo '<<EOF'"), vec![]);
         assert_eq!(names("cat <<<EOF"), vec![]);

@@ -153,7 +153,10 @@ impl Dockerfile {
 
     /// The FROM instructions in order, with their instruction index.
     pub fn froms(&self) -> impl Iterator<Item = (usize, &Instruction)> {
-        self.instructions.iter().enumerate().filter(|(_, i)| i.command == "from")
+        self.instructions
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.command == "from")
     }
 }
 
@@ -162,7 +165,10 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
     let col = text[start..offset].chars().count() + 1;
     (line, col)
 }
@@ -202,7 +208,9 @@ impl Instruction {
 
     /// The end of the instruction including heredoc bodies and terminators.
     pub fn full_end(&self) -> usize {
-        self.heredocs.last().map_or(self.span.end, |h| h.terminator_span.end)
+        self.heredocs
+            .last()
+            .map_or(self.span.end, |h| h.terminator_span.end)
     }
 }
 

@@ -4,13 +4,17 @@
 
 use super::args::parse_args;
 use super::split::split_command;
-use super::{Directive, Dockerfile, Flag, Heredoc, Instruction, LogicalLine, ParseError, Span, Warning, heredoc};
+use super::{
+    Directive, Dockerfile, Flag, Heredoc, Instruction, LogicalLine, ParseError, Span, Warning,
+    heredoc,
+};
 use regex::Regex;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([a-zA-Z][a-zA-Z0-9]*)[\t\n\x0c\r ]*=[\t\n\x0c\r ]*(.+?)[\t\n\x0c\r ]*$").expect("directive regex")
+    Regex::new(r"^([a-zA-Z][a-zA-Z0-9]*)[\t\n\x0c\r ]*=[\t\n\x0c\r ]*(.+?)[\t\n\x0c\r ]*$")
+        .expect("directive regex")
 });
 
 /// Parses Dockerfile text. `name` is used in diagnostics.
@@ -69,8 +73,21 @@ fn physical_lines(source: &str) -> Vec<(usize, &str)> {
 }
 
 impl<'a> Parser<'a> {
-    fn error(&self, span: Span, message: impl Into<String>, label: &str, help: Option<&str>) -> ParseError {
-        ParseError::new(self.name, self.source, span, message, label, help.map(str::to_string))
+    fn error(
+        &self,
+        span: Span,
+        message: impl Into<String>,
+        label: &str,
+        help: Option<&str>,
+    ) -> ParseError {
+        ParseError::new(
+            self.name,
+            self.source,
+            span,
+            message,
+            label,
+            help.map(str::to_string),
+        )
     }
 
     /// BuildKit's `trimContinuationCharacter`: the line without a trailing
@@ -131,12 +148,21 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        self.directives.push(Directive { name: key, value, span });
+        self.directives.push(Directive {
+            name: key,
+            value,
+            span,
+        });
         Ok(true)
     }
 
     /// BuildKit's `processLine`.
-    fn process_line(&mut self, offset: usize, raw: &'a str, strip_left: bool) -> Result<Processed<'a>, ParseError> {
+    fn process_line(
+        &mut self,
+        offset: usize,
+        raw: &'a str,
+        strip_left: bool,
+    ) -> Result<Processed<'a>, ParseError> {
         let token = trim_newline(raw);
         let (offset, token) = if strip_left {
             let t = token.trim_start();
@@ -216,9 +242,8 @@ impl<'a> Parser<'a> {
                 });
             }
             if can_contain_heredoc(&ins) && ins.line.text.contains("<<") {
-                let markers = heredoc::markers(&ins.line.text).map_err(|msg| {
-                    self.error(ins.span.clone(), msg, "in this heredoc", None)
-                })?;
+                let markers = heredoc::markers(&ins.line.text)
+                    .map_err(|msg| self.error(ins.span.clone(), msg, "in this heredoc", None))?;
                 for m in markers {
                     let body_start = lines.get(i).map_or(self.source.len(), |l| l.0);
                     let mut content = String::new();
@@ -228,7 +253,11 @@ impl<'a> Parser<'a> {
                         i += 1;
                         current_line += 1;
                         let line = trim_newline(raw);
-                        let candidate = if m.chomp { line.trim_start_matches('\t') } else { line };
+                        let candidate = if m.chomp {
+                            line.trim_start_matches('\t')
+                        } else {
+                            line
+                        };
                         if candidate == m.name {
                             terminator = Some(off..off + line.len());
                             break;
@@ -240,7 +269,10 @@ impl<'a> Parser<'a> {
                             ins.span.clone(),
                             "unterminated heredoc",
                             &format!("the heredoc <<{} is never closed", m.name),
-                            Some(&format!("end the heredoc body with a line that is exactly `{}`", m.name)),
+                            Some(&format!(
+                                "end the heredoc body with a line that is exactly `{}`",
+                                m.name
+                            )),
                         ));
                     };
                     ins.heredocs.push(Heredoc {
@@ -277,7 +309,12 @@ impl<'a> Parser<'a> {
     }
 
     /// BuildKit's `newNodeFromLine`, with spans.
-    fn instruction(&self, line: LogicalLine, comments: Vec<String>, start_line: usize) -> Result<Instruction, ParseError> {
+    fn instruction(
+        &self,
+        line: LogicalLine,
+        comments: Vec<String>,
+        start_line: usize,
+    ) -> Result<Instruction, ParseError> {
         let split = split_command(&line.text, self.escape);
         let keyword = line.text[split.cmd.clone()].to_string();
         let command = keyword.to_lowercase();
@@ -328,7 +365,9 @@ impl<'a> Parser<'a> {
             let parsed = parse_args(&ins.command, &ins.args_text, self.escape).map_err(|e| {
                 let help = match ins.command.as_str() {
                     "env" | "label" => Some("write NAME=VALUE pairs, or the old form NAME VALUE"),
-                    _ => Some("JSON arrays must hold only strings, e.g. [\"sh\", \"-c\", \"echo hi\"]"),
+                    _ => Some(
+                        "JSON arrays must hold only strings, e.g. [\"sh\", \"-c\", \"echo hi\"]",
+                    ),
                 };
                 self.error(ins.span.clone(), e.0, "in this instruction", help)
             })?;

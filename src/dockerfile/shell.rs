@@ -52,7 +52,11 @@ impl Lexer {
     }
 
     /// Processes `word` with variables from `env`.
-    pub fn process(&self, word: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Processed, LexError> {
+    pub fn process(
+        &self,
+        word: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Processed, LexError> {
         let mut st = State {
             lexer: *self,
             chars: word.chars().collect(),
@@ -70,17 +74,29 @@ impl Lexer {
                 matched: st.matched,
                 unmatched: st.unmatched,
             }),
-            Err(e) => Err(LexError(format!("failed to process {}: {}", go_quote_simple(word), e.0))),
+            Err(e) => Err(LexError(format!(
+                "failed to process {}: {}",
+                go_quote_simple(word),
+                e.0
+            ))),
         }
     }
 
     /// The expanded word (BuildKit's `ProcessWord`).
-    pub fn process_word(&self, word: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, LexError> {
+    pub fn process_word(
+        &self,
+        word: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<String, LexError> {
         self.process(word, env).map(|p| p.result)
     }
 
     /// The expanded word split into words (BuildKit's `ProcessWords`).
-    pub fn process_words(&self, word: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<String>, LexError> {
+    pub fn process_words(
+        &self,
+        word: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vec<String>, LexError> {
         self.process(word, env).map(|p| p.words)
     }
 }
@@ -178,7 +194,11 @@ impl State<'_> {
         }
     }
 
-    fn process_stop_on(&mut self, stop: Option<char>, raw_escapes: bool) -> Result<(String, Vec<String>), LexError> {
+    fn process_stop_on(
+        &mut self,
+        stop: Option<char>,
+        raw_escapes: bool,
+    ) -> Result<(String, Vec<String>), LexError> {
         let saved = self.raw_escapes;
         self.raw_escapes = raw_escapes;
         let out = self.process_stop_on_inner(stop);
@@ -186,7 +206,10 @@ impl State<'_> {
         out
     }
 
-    fn process_stop_on_inner(&mut self, stop: Option<char>) -> Result<(String, Vec<String>), LexError> {
+    fn process_stop_on_inner(
+        &mut self,
+        stop: Option<char>,
+    ) -> Result<(String, Vec<String>), LexError> {
         let mut result = String::new();
         self.words_buf.clear();
         let mut words = Words::default();
@@ -239,7 +262,9 @@ impl State<'_> {
             }
         }
         if let Some(stop) = stop {
-            return err(format!("unexpected end of statement while looking for matching {stop}"));
+            return err(format!(
+                "unexpected end of statement while looking for matching {stop}"
+            ));
         }
         let w = words.get_words(&mut self.words_buf);
         Ok((result, w))
@@ -253,7 +278,11 @@ impl State<'_> {
         }
         loop {
             match self.next() {
-                None => return err("unexpected end of statement while looking for matching single-quote"),
+                None => {
+                    return err(
+                        "unexpected end of statement while looking for matching single-quote",
+                    );
+                }
                 Some('\'') => {
                     if self.lexer.raw_quotes {
                         result.push('\'');
@@ -273,7 +302,11 @@ impl State<'_> {
         }
         loop {
             match self.peek() {
-                None => return err("unexpected end of statement while looking for matching double-quote"),
+                None => {
+                    return err(
+                        "unexpected end of statement while looking for matching double-quote",
+                    );
+                }
                 Some('"') => {
                     self.next();
                     if self.lexer.raw_quotes {
@@ -413,11 +446,19 @@ impl State<'_> {
                     Some('+') => Ok(if empty_or_unset { String::new() } else { word }),
                     Some('?') => {
                         if !set {
-                            let m = if word.is_empty() { "is not allowed to be unset".to_string() } else { word };
+                            let m = if word.is_empty() {
+                                "is not allowed to be unset".to_string()
+                            } else {
+                                word
+                            };
                             return err(format!("{name}: {m}"));
                         }
                         if null_is_unset && value.is_empty() {
-                            let m = if word.is_empty() { "is not allowed to be empty".to_string() } else { word };
+                            let m = if word.is_empty() {
+                                "is not allowed to be empty".to_string()
+                            } else {
+                                word
+                            };
                             return err(format!("{name}: {m}"));
                         }
                         Ok(value)
@@ -467,9 +508,13 @@ impl State<'_> {
                 };
                 let re = shell_pattern_regex(&pattern, true, false)?;
                 if replace_all {
-                    Ok(re.replace_all(&value, regex::NoExpand(&replacement)).into_owned())
+                    Ok(re
+                        .replace_all(&value, regex::NoExpand(&replacement))
+                        .into_owned())
                 } else {
-                    Ok(re.replace(&value, regex::NoExpand(&replacement)).into_owned())
+                    Ok(re
+                        .replace(&value, regex::NoExpand(&replacement))
+                        .into_owned())
                 }
             }
             _ => err(format!("unsupported modifier ({chs}) in substitution")),
@@ -478,7 +523,11 @@ impl State<'_> {
 }
 
 /// A shell wildcard pattern (`?`, `*`, no brackets) as a regex.
-fn shell_pattern_regex(pattern: &str, greedy: bool, anchored: bool) -> Result<regex::Regex, LexError> {
+fn shell_pattern_regex(
+    pattern: &str,
+    greedy: bool,
+    anchored: bool,
+) -> Result<regex::Regex, LexError> {
     let mut out = String::new();
     if anchored {
         out.push('^');
@@ -500,14 +549,17 @@ fn shell_pattern_regex(pattern: &str, greedy: bool, anchored: bool) -> Result<re
                     }
                     other => {
                         let shown = other.map(String::from).unwrap_or_default();
-                        return err(format!("invalid pattern ({pattern}) in substitution: invalid escape '\\{shown}'"));
+                        return err(format!(
+                            "invalid pattern ({pattern}) in substitution: invalid escape '\\{shown}'"
+                        ));
                     }
                 }
             }
             _ => out.push_str(&regex::escape(&tok.to_string())),
         }
     }
-    regex::Regex::new(&out).map_err(|e| LexError(format!("invalid pattern ({pattern}) in substitution: {e}")))
+    regex::Regex::new(&out)
+        .map_err(|e| LexError(format!("invalid pattern ({pattern}) in substitution: {e}")))
 }
 
 fn trim_prefix(pattern: &str, value: &str, greedy: bool) -> Result<String, LexError> {

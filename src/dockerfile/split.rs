@@ -65,7 +65,11 @@ fn extract_builder_flags(line: &str, escape: char) -> (usize, Vec<(String, Range
         Quote,
     }
     let bytes = line.as_bytes();
-    let esc = if escape.is_ascii() { escape as u8 } else { b'\\' };
+    let esc = if escape.is_ascii() {
+        escape as u8
+    } else {
+        b'\\'
+    };
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
     let mut buf: Vec<u8> = Vec::new();
@@ -249,7 +253,11 @@ mod tests {
         let line = "  COPY --from=builder \"--chown=a b\" -- src dst  ";
         let s = split_command(line, '\\');
         assert_eq!(&line[s.cmd.clone()], "COPY");
-        let flags: Vec<_> = s.flags.iter().map(|(w, r)| (w.as_str(), &line[r.clone()])).collect();
+        let flags: Vec<_> = s
+            .flags
+            .iter()
+            .map(|(w, r)| (w.as_str(), &line[r.clone()]))
+            .collect();
         assert_eq!(flags, vec![("--from=builder", "--from=builder")]);
         assert_eq!(&line[s.args], "\"--chown=a b\" -- src dst");
 
@@ -268,9 +276,15 @@ mod tests {
 
     #[test]
     fn words_like_buildkit() {
-        assert_eq!(parse_words("foo bar 'abc xyz'", '\\'), vec!["foo", "bar", "'abc xyz'"]);
+        assert_eq!(
+            parse_words("foo bar 'abc xyz'", '\\'),
+            vec!["foo", "bar", "'abc xyz'"]
+        );
         assert_eq!(parse_words("foo\\ bar", '\\'), vec!["foo\\ bar"]);
-        assert_eq!(parse_words(r#"föo bàr "âbc xÿz""#, '\\'), vec!["föo", "bàr", "\"âbc xÿz\""]);
+        assert_eq!(
+            parse_words(r#"föo bàr "âbc xÿz""#, '\\'),
+            vec!["föo", "bàr", "\"âbc xÿz\""]
+        );
         assert_eq!(parse_words("a=\"\" b", '\\'), vec!["a=\"\"", "b"]);
     }
 }

@@ -22,9 +22,11 @@ use thiserror::Error;
 /// The four automatic ARGs that describe the target platform.
 pub const TARGET_ARGS: [&str; 4] = ["TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT"];
 
-static TARGET_REF: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\$\{?(TARGETPLATFORM|TARGETOS|TARGETARCH|TARGETVARIANT)\b").expect("regex"));
-static STAGE_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9\-_.]*$").expect("regex"));
+static TARGET_REF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\$\{?(TARGETPLATFORM|TARGETOS|TARGETARCH|TARGETVARIANT)\b").expect("regex")
+});
+static STAGE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9\-_.]*$").expect("regex"));
 
 /// Errors building the stage model from a parsed Dockerfile.
 #[derive(Debug, Error, Diagnostic)]
@@ -44,7 +46,11 @@ pub enum StageError {
 
     #[error("target stage \"{target}\" could not be found in {file}")]
     #[diagnostic(code(xbuild::dockerfile::target), help("{help}"))]
-    UnknownTarget { target: String, file: String, help: String },
+    UnknownTarget {
+        target: String,
+        file: String,
+        help: String,
+    },
 }
 
 /// What a stage is built FROM.
@@ -156,16 +162,24 @@ pub struct StageGraph {
 impl StageGraph {
     /// Builds the model. `target` is a stage name (default: the last stage);
     /// `build_args` override global ARG defaults.
-    pub fn new(df: &Dockerfile, target: Option<&str>, build_args: &[(String, String)]) -> Result<Self, StageError> {
-        let invalid = |span: Span, message: String, label: &str, help: Option<&str>| StageError::Invalid {
-            message,
-            src: df.named_source(),
-            span: (span.start, span.end - span.start).into(),
-            label: label.to_string(),
-            help: help.map(str::to_string),
-        };
+    pub fn new(
+        df: &Dockerfile,
+        target: Option<&str>,
+        build_args: &[(String, String)],
+    ) -> Result<Self, StageError> {
+        let invalid =
+            |span: Span, message: String, label: &str, help: Option<&str>| StageError::Invalid {
+                message,
+                src: df.named_source(),
+                span: (span.start, span.end - span.start).into(),
+                label: label.to_string(),
+                help: help.map(str::to_string),
+            };
         let lexer = Lexer::new(df.escape);
-        let overrides: HashMap<&str, &str> = build_args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let overrides: HashMap<&str, &str> = build_args
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let mut global_args: BTreeMap<String, Option<String>> = BTreeMap::new();
         let from_idx: Vec<usize> = df.froms().map(|(i, _)| i).collect();
         let Some(&first_from) = from_idx.first() else {
@@ -190,7 +204,14 @@ impl StageGraph {
                 let (name, default) = match word.split_once('=') {
                     Some((n, v)) => {
                         let env = |k: &str| lookup(&global_args, &overrides, k);
-                        (n.to_string(), Some(lexer.process_word(v, &env).unwrap_or_else(|_| v.to_string())))
+                        (
+                            n.to_string(),
+                            Some(
+                                lexer
+                                    .process_word(v, &env)
+                                    .unwrap_or_else(|_| v.to_string()),
+                            ),
+                        )
                     }
                     None => (word.clone(), None),
                 };
@@ -202,7 +223,10 @@ impl StageGraph {
         let mut by_name: HashMap<String, usize> = HashMap::new();
         for (n, &fi) in from_idx.iter().enumerate() {
             let ins = &df.instructions[fi];
-            let body_end = from_idx.get(n + 1).copied().unwrap_or(df.instructions.len());
+            let body_end = from_idx
+                .get(n + 1)
+                .copied()
+                .unwrap_or(df.instructions.len());
             let words = ins.words();
             if words.is_empty() {
                 return Err(invalid(
@@ -224,7 +248,9 @@ impl StageGraph {
                                 super::dump::go_quote(&words[2].text)
                             ),
                             "invalid stage name",
-                            Some("stage names start with a letter and hold only letters, digits, '-', '_' and '.'"),
+                            Some(
+                                "stage names start with a letter and hold only letters, digits, '-', '_' and '.'",
+                            ),
                         ));
                     }
                     (Some(name), Some(words[2].span.clone()))
@@ -251,7 +277,12 @@ impl StageGraph {
             let env = |k: &str| lookup(&global_args, &overrides, k).or_else(|| automatic_arg(k));
             let base_text = words[0].text.clone();
             let expanded = lexer.process_word(&base_text, &env).map_err(|e| {
-                invalid(words[0].span.clone(), e.0, "cannot expand this image name", None)
+                invalid(
+                    words[0].span.clone(),
+                    e.0,
+                    "cannot expand this image name",
+                    None,
+                )
             })?;
             if expanded.is_empty() {
                 return Err(invalid(
@@ -301,7 +332,12 @@ impl StageGraph {
                 base,
                 base_text,
                 base_span: words[0].span.clone(),
-                platforms: ins.flags.iter().filter(|f| f.name == "platform").cloned().collect(),
+                platforms: ins
+                    .flags
+                    .iter()
+                    .filter(|f| f.name == "platform")
+                    .cloned()
+                    .collect(),
                 body: fi + 1..body_end,
                 refs: Vec::new(),
                 args,
@@ -310,8 +346,10 @@ impl StageGraph {
         }
 
         // References may point at any stage, so resolve them once all exist.
-        let by_lower: HashMap<String, usize> =
-            stages.iter().filter_map(|s| s.name.clone().map(|n| (n, s.index))).collect();
+        let by_lower: HashMap<String, usize> = stages
+            .iter()
+            .filter_map(|s| s.name.clone().map(|n| (n, s.index)))
+            .collect();
         let count = stages.len();
         let resolve = |value: &str| -> Option<usize> {
             let v = value.trim_matches(|c| c == '"' || c == '\'');
@@ -349,9 +387,11 @@ impl StageGraph {
             Some(t) => match by_lower.get(&t.to_lowercase()) {
                 Some(&i) => i,
                 None => {
-                    let names: Vec<&str> = stages.iter().filter_map(|s| s.name.as_deref()).collect();
+                    let names: Vec<&str> =
+                        stages.iter().filter_map(|s| s.name.as_deref()).collect();
                     let help = if names.is_empty() {
-                        "this Dockerfile has no named stages; name one with FROM IMAGE AS NAME".to_string()
+                        "this Dockerfile has no named stages; name one with FROM IMAGE AS NAME"
+                            .to_string()
                     } else {
                         format!("the stages are: {}", names.join(", "))
                     };
@@ -436,7 +476,9 @@ impl StageGraph {
 
     /// The stages whose chain root is `root`.
     pub fn tree(&self, root: usize) -> Vec<usize> {
-        (0..self.stages.len()).filter(|&i| self.root(i) == root).collect()
+        (0..self.stages.len())
+            .filter(|&i| self.root(i) == root)
+            .collect()
     }
 
     /// The stage named `name` (case-insensitive) or with that index.
@@ -445,15 +487,21 @@ impl StageGraph {
             return (i < self.stages.len()).then_some(i);
         }
         let lower = name.to_lowercase();
-        self.stages.iter().position(|s| s.name.as_deref() == Some(lower.as_str()))
+        self.stages
+            .iter()
+            .position(|s| s.name.as_deref() == Some(lower.as_str()))
     }
 }
 
-fn lookup(globals: &BTreeMap<String, Option<String>>, overrides: &HashMap<&str, &str>, k: &str) -> Option<String> {
-    if let Some(v) = overrides.get(k) {
-        if globals.contains_key(k) {
-            return Some(v.to_string());
-        }
+fn lookup(
+    globals: &BTreeMap<String, Option<String>>,
+    overrides: &HashMap<&str, &str>,
+    k: &str,
+) -> Option<String> {
+    if let Some(v) = overrides.get(k)
+        && globals.contains_key(k)
+    {
+        return Some(v.to_string());
     }
     globals.get(k).cloned().flatten()
 }
@@ -464,7 +512,14 @@ fn lookup(globals: &BTreeMap<String, Option<String>>, overrides: &HashMap<&str, 
 fn automatic_arg(k: &str) -> Option<String> {
     matches!(
         k,
-        "BUILDPLATFORM" | "BUILDOS" | "BUILDARCH" | "BUILDVARIANT" | "TARGETPLATFORM" | "TARGETOS" | "TARGETARCH" | "TARGETVARIANT"
+        "BUILDPLATFORM"
+            | "BUILDOS"
+            | "BUILDARCH"
+            | "BUILDVARIANT"
+            | "TARGETPLATFORM"
+            | "TARGETOS"
+            | "TARGETARCH"
+            | "TARGETVARIANT"
     )
     .then(|| format!("${{{k}}}"))
 }
@@ -473,7 +528,9 @@ fn automatic_arg(k: &str) -> Option<String> {
 fn mount_from(value: &str) -> Option<String> {
     value.split(',').find_map(|kv| {
         let (k, v) = kv.split_once('=')?;
-        k.trim().eq_ignore_ascii_case("from").then(|| v.trim().to_string())
+        k.trim()
+            .eq_ignore_ascii_case("from")
+            .then(|| v.trim().to_string())
     })
 }
 
@@ -497,7 +554,10 @@ mod tests {
         assert_eq!(g.stages[1].name.as_deref(), Some("builder"));
         assert!(g.stages[1].is_cross_aware());
         assert!(!g.stages[0].is_cross_aware());
-        assert_eq!(g.stages[2].refs.iter().map(|r| r.stage).collect::<Vec<_>>(), vec![1, 0]);
+        assert_eq!(
+            g.stages[2].refs.iter().map(|r| r.stage).collect::<Vec<_>>(),
+            vec![1, 0]
+        );
         assert_eq!(g.target, 2);
         assert_eq!(g.ships(), vec![false, false, true]);
         assert_eq!(g.root(1), 0);

@@ -1,4 +1,7 @@
 //! Integration tests that run the xbuild binary: exit code, stdout, stderr
 //! and the files it writes. None of them needs Docker.
 
+mod cross;
+mod parse;
+mod props;
 mod support;
