@@ -3,6 +3,8 @@
 //! pin after FROM keywords; it is idempotent; it never pins a stage that
 //! ships in the image.
 
+#![allow(clippy::result_large_err)]
+
 use proptest::prelude::*;
 use xbuild::config::Strategy as CrossStrategy;
 use xbuild::cross::{CrossPlan, PIN};
