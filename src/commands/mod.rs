@@ -1,5 +1,6 @@
 //! One file per subcommand; [`dispatch`] runs the one the user asked for.
 
+pub mod config;
 pub mod cross;
 pub mod debug;
 pub mod init;
@@ -13,6 +14,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
     let config = cli.config.as_deref();
     match cli.command {
         Command::Init(args) => init::run(dir, &args),
+        Command::Config(args) => config::run(dir, config, &args),
         Command::Cross(args) => cross::run(dir, config, &args),
         Command::Debug(DebugCommand::Parse { file }) => debug::parse(dir, &file),
     }
