@@ -22,7 +22,9 @@
 //!   taken from the root.
 
 mod check;
+mod detect;
 mod error;
+mod makefile;
 mod model;
 mod parse;
 mod raw;
@@ -32,6 +34,7 @@ mod suggest;
 mod words;
 
 pub use check::split_tag;
+pub use detect::{Detection, detect};
 pub use error::ConfigError;
 pub use model::{
     BeforeCommand, BuildConfig, BuilderConfig, BuilderNode, Config, DockerfileConfig, Driver,
@@ -118,8 +121,9 @@ pub fn parse(text: &str, name: &str, file: &Path, root: &Path) -> Result<Config,
     }
 }
 
-/// `dir` (or the current directory) made absolute; it must be a directory.
-fn project_root(dir: Option<&Path>) -> Result<PathBuf, ConfigError> {
+/// The project root for `-C DIR`: `dir` (or the current directory) made
+/// absolute; it must be a directory.
+pub fn project_root(dir: Option<&Path>) -> Result<PathBuf, ConfigError> {
     let dir = dir.unwrap_or(Path::new("."));
     let root = std::path::absolute(dir).map_err(|source| FsError::Read {
         path: dir.to_path_buf(),
