@@ -59,6 +59,13 @@ pub fn run(
         // A closed pipe (`xbuild init --stdout | head`) is not worth reporting.
         let _ = std::io::stdout().lock().write_all(text.as_bytes());
     } else {
+        // `--config ci/xbuild.toml` may name a directory that is not there yet.
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| fsutil::FsError::Write {
+                path: target.clone(),
+                source,
+            })?;
+        }
         fsutil::write_atomic(&target, text.as_bytes())?;
         eprintln!("Wrote {shown}");
     }

@@ -75,7 +75,15 @@ fn dockerfile(root: &Path, d: &mut Detection) {
             })
             .map(PathBuf::from)
             .collect();
-        candidates.sort();
+        // Several candidates: variants for development or tests are the
+        // least likely to be the image to ship.
+        let secondary = |p: &PathBuf| {
+            let name = p.to_string_lossy().to_ascii_lowercase();
+            ["dev", "debug", "test", "e2e", "local"]
+                .iter()
+                .any(|w| name.contains(w))
+        };
+        candidates.sort_by_key(|p| (secondary(p), p.clone()));
         if !candidates.is_empty() {
             d.dockerfile = Some(candidates.remove(0));
             d.other_dockerfiles = candidates;
@@ -348,8 +356,8 @@ mod tests {
         )
         .unwrap();
         let d = detect(root, &no_env);
-        assert_eq!(d.dockerfile, Some(PathBuf::from("Dockerfile.dev")));
-        assert_eq!(d.other_dockerfiles, [PathBuf::from("manager.Dockerfile")]);
+        assert_eq!(d.dockerfile, Some(PathBuf::from("manager.Dockerfile")));
+        assert_eq!(d.other_dockerfiles, [PathBuf::from("Dockerfile.dev")]);
         assert_eq!(d.image_name.as_deref(), Some("widget-operator"));
         assert_eq!(d.image_tags, None);
         assert_eq!(d.platforms, None);

@@ -1,4 +1,6 @@
 //! Integration tests that run the xbuild binary: exit code, stdout, stderr
 //! and the files it writes. None of them needs Docker.
 
+mod config;
+mod init;
 mod support;
