@@ -572,4 +572,24 @@ mod tests {
         assert_eq!(host.to_string().parse::<Platform>().unwrap(), host);
         assert!(!host.os.is_empty() && !host.arch.is_empty());
     }
+
+    proptest::proptest! {
+        /// Normalising is idempotent: a printed platform parses to itself.
+        #[test]
+        fn display_parses_back(s in "[a-zA-Z0-9_/-]{0,24}") {
+            if let Ok(p) = s.parse::<Platform>() {
+                proptest::prop_assert_eq!(p.to_string().parse::<Platform>().unwrap(), p);
+            }
+        }
+
+        #[test]
+        fn known_platforms_survive(
+            os in proptest::sample::select(KNOWN_OS),
+            arch in proptest::sample::select(KNOWN_ARCH),
+        ) {
+            let p: Platform = format!("{os}/{arch}").parse().unwrap();
+            proptest::prop_assert_eq!(&p.os, os);
+            proptest::prop_assert_eq!(p.to_string().parse::<Platform>().unwrap(), p);
+        }
+    }
 }

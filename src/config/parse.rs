@@ -163,8 +163,8 @@ fn from_toml(src: &ConfigSource, section: &str, err: &toml::de::Error) -> Config
         let key = key_of_value();
         return ConfigError::WrongType {
             key,
-            found: caps[1].to_string(),
-            expected: caps[2].to_string(),
+            found: toml_words(&caps[1]),
+            expected: toml_words(&caps[2]),
             src: src.shared(),
             span: span.into(),
         };
@@ -177,6 +177,17 @@ fn from_toml(src: &ConfigSource, section: &str, err: &toml::de::Error) -> Config
         key,
         src: src.shared(),
         span: span.into(),
+    }
+}
+
+/// serde's names for TOML's types: "sequence" is an array, "map" a table.
+fn toml_words(s: &str) -> String {
+    match s {
+        "sequence" => "an array".to_string(),
+        "map" => "a table".to_string(),
+        "a sequence" => "an array".to_string(),
+        "a map" => "a table".to_string(),
+        other => other.to_string(),
     }
 }
 

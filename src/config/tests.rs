@@ -403,6 +403,14 @@ fn wrong_types_name_the_key_and_the_expected_type() {
             "[xbuild.toml:2:13]",
         ],
     );
+    let r = report("[image]\nname = [\"x\"]\n[dockerfile]\npath = { a = 1 }\n");
+    assert_has(
+        &r,
+        &[
+            "found an array, expected a string",
+            "found a table, expected a string",
+        ],
+    );
     let r = report("[image]\nplatforms = 3\n");
     assert_has(&r, &["expected a string or an array of strings"]);
     let r = report("[build]\nargs = { X = 1.5 }\n");

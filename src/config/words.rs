@@ -200,4 +200,16 @@ mod tests {
             "go test ./..."
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn join_then_split_is_identity(argv in proptest::collection::vec(".*", 1..6)) {
+            proptest::prop_assert_eq!(split(&join(&argv)).unwrap(), argv);
+        }
+
+        #[test]
+        fn split_never_panics(line in ".*") {
+            let _ = split(&line);
+        }
+    }
 }
