@@ -1,6 +1,7 @@
 //! `xbuild config`: print the configuration xbuild resolved, so users can see
-//! what it made of their xbuild.toml (defaults, absolute paths, normalised
-//! platforms). The TOML form loads back as the same configuration.
+//! what it made of their xbuild.toml (defaults, resolved paths, normalised
+//! platforms). Saved as the project's xbuild.toml, the TOML form loads back as
+//! the same configuration.
 
 use crate::cli::{ConfigArgs, ConfigFormat};
 use crate::config::{self, Project};

@@ -36,9 +36,9 @@ pub fn run(
 ) -> Result<ExitStatus, Error> {
     let root = config::project_root(dir)?;
     let (target, shown) = match config {
-        Some(given) => (root.join(given), given.display().to_string()),
+        Some(given) => (config::join(&root, given), given.display().to_string()),
         None => (
-            root.join(config::FILE_NAME),
+            config::join(&root, config::FILE_NAME),
             match dir {
                 Some(d) => d.join(config::FILE_NAME).display().to_string(),
                 None => config::FILE_NAME.to_string(),
@@ -52,8 +52,22 @@ pub fn run(
         .into());
     }
     let detection = config::detect(&root, &|name| std::env::var(name).ok());
-    let base = target.parent().unwrap_or(&root);
-    let text = render(&detection, &relative_to(base, &root));
+    // Paths in the file are relative to its directory; compare absolute,
+    // normalised forms, since `root` may be relative (`.`, `-C sub`).
+    let absolute = |p: &Path| {
+        config::join(
+            &std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
+            "",
+        )
+    };
+    let dir_of_target = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let text = render(
+        &detection,
+        &relative_to(&absolute(dir_of_target), &absolute(&root)),
+    );
     summarise(&detection);
     if args.stdout {
         // A closed pipe (`xbuild init --stdout | head`) is not worth reporting.

@@ -215,7 +215,7 @@ fn join_paths(spec: &str, fields: &[String], keys: &[&str], base: &Path) -> Stri
         .map(|f| match f.split_once('=') {
             Some((k, v)) if keys.contains(&k.trim()) && v != "-" && Path::new(v).is_relative() => {
                 changed = true;
-                format!("{}={}", k.trim(), super::resolve::join(base, v).display())
+                format!("{}={}", k.trim(), super::paths::join(base, v).display())
             }
             _ => f.clone(),
         })

@@ -5,7 +5,7 @@
 //! - `parse`: TOML syntax, then each section through serde into the spanned
 //!   `raw` structs (unknown keys, wrong types);
 //! - `resolve`: every value checked and turned into the `model` types,
-//!   relative paths made absolute, defaults filled in.
+//!   relative paths resolved (see `paths`), defaults filled in.
 //!
 //! Problems are [`ConfigError`] diagnostics pointing into the file; all
 //! problems found are reported together. The loaded file stays available
@@ -27,6 +27,7 @@ mod error;
 mod makefile;
 mod model;
 mod parse;
+mod paths;
 mod raw;
 mod resolve;
 mod source;
@@ -40,10 +41,11 @@ pub use model::{
     BeforeCommand, BuildConfig, BuilderConfig, BuilderNode, Config, DockerfileConfig, Driver,
     GoConfig, GoMode, ImageConfig, LintConfig, Strategy, is_full_reference,
 };
+pub use paths::join;
 pub use source::ConfigSource;
 pub use words::{join as join_words, split as split_words};
 
-use crate::fsutil::{self, FsError};
+use crate::fsutil;
 use std::path::{Path, PathBuf};
 
 /// The name of the configuration file in the project root.
@@ -52,9 +54,9 @@ pub const FILE_NAME: &str = "xbuild.toml";
 /// A project: its directory and its resolved configuration.
 #[derive(Debug, Clone)]
 pub struct Project {
-    /// The project root, absolute.
+    /// The project root: `-C DIR` as given (normalised), else `.`.
     pub root: PathBuf,
-    /// The configuration file read, absolute; `None` when there was none.
+    /// The configuration file read; `None` when there was none.
     pub config_file: Option<PathBuf>,
     pub config: Config,
 }
@@ -74,7 +76,7 @@ pub fn load(dir: Option<&Path>, config: Option<&Path>) -> Result<Project, Config
     let root = project_root(dir)?;
     let (file, name) = match config {
         Some(given) => {
-            let file = root.join(given);
+            let file = join(&root, given);
             if !file.is_file() {
                 return Err(ConfigError::NotFound {
                     path: given.to_path_buf(),
@@ -83,7 +85,7 @@ pub fn load(dir: Option<&Path>, config: Option<&Path>) -> Result<Project, Config
             (Some(file), given.display().to_string())
         }
         None => {
-            let file = root.join(FILE_NAME);
+            let file = join(&root, FILE_NAME);
             let name = match dir {
                 Some(d) => d.join(FILE_NAME).display().to_string(),
                 None => FILE_NAME.to_string(),
@@ -106,8 +108,8 @@ pub fn load(dir: Option<&Path>, config: Option<&Path>) -> Result<Project, Config
 }
 
 /// Parses and resolves the text of a configuration file. `name` is how
-/// errors name the file (the path as the user gave it); `file` is its
-/// absolute path (relative paths in it are taken from its directory);
+/// errors name the file (the path as the user gave it); `file` is its path
+/// (relative paths in it are taken from its directory);
 /// `root` is the project root (where defaults are taken from).
 pub fn parse(text: &str, name: &str, file: &Path, root: &Path) -> Result<Config, ConfigError> {
     let parsed = parse::parse(text, name, file)?;
@@ -121,24 +123,16 @@ pub fn parse(text: &str, name: &str, file: &Path, root: &Path) -> Result<Config,
     }
 }
 
-/// The project root for `-C DIR`: `dir` (or the current directory) made
-/// absolute; it must be a directory.
+/// The project root for `-C DIR`: `dir` as given (normalised, see
+/// [`join`]), else `.`; it must be a directory.
 pub fn project_root(dir: Option<&Path>) -> Result<PathBuf, ConfigError> {
-    let dir = dir.unwrap_or(Path::new("."));
-    let root = std::path::absolute(dir).map_err(|source| FsError::Read {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let root = join(dir.unwrap_or(Path::new(".")), "");
     if !root.is_dir() {
         return Err(ConfigError::NoDirectory {
-            path: dir.to_path_buf(),
+            path: dir.unwrap_or(Path::new(".")).to_path_buf(),
         });
     }
-    // `absolute` keeps `.` at the end of "."; drop it so paths read cleanly.
-    Ok(root
-        .components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .collect())
+    Ok(root)
 }
 
 #[cfg(test)]

@@ -1,14 +1,17 @@
 //! The resolved configuration: what the rest of xbuild reads.
 //!
-//! Invariants: every value has been validated; every path is absolute
-//! (relative paths in xbuild.toml were joined to the directory holding the
-//! file, defaults to the project root); platform lists are non-empty where
+//! Invariants: every value has been validated; every path can be used as it
+//! is (relative paths in xbuild.toml were joined to the directory holding
+//! the file, defaults to the project root; a path is absolute when the root
+//! is, else relative to the current directory, see `paths`); platform lists are non-empty where
 //! they must be and free of duplicates; ordered tables (`[build.args]`,
 //! `driver-opts`, `[go.env]`) keep the order of the file.
 //!
 //! The types serialize (for `xbuild config`) to the same shape xbuild.toml
-//! is written in, so the printed TOML loads back to the same `Config`.
+//! is written in, so the printed TOML, saved in the project root, loads back
+//! to the same `Config`.
 
+use super::paths::join;
 use super::source::ConfigSource;
 use crate::platform::Platform;
 use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
@@ -167,7 +170,7 @@ pub struct BuildConfig {
     /// `--build-arg`, in file order.
     #[serde(serialize_with = "pairs", skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<(String, String)>,
-    /// `--output` values, validated; local paths made absolute.
+    /// `--output` values, validated; local `dest` paths resolved.
     pub output: Vec<String>,
     pub push: bool,
     pub load: bool,
@@ -291,7 +294,7 @@ impl Config {
     /// The configuration of a project with no xbuild.toml at `root`: the
     /// single place where defaults are decided.
     pub fn defaults(root: &Path) -> Config {
-        let dockerfile = root.join("Dockerfile");
+        let dockerfile = join(root, "Dockerfile");
         Config {
             image: ImageConfig {
                 name: None,
@@ -306,7 +309,7 @@ impl Config {
                 path: dockerfile,
                 strategy: Strategy::Auto,
                 target: None,
-                context: root.to_path_buf(),
+                context: join(root, "."),
             },
             builder: BuilderConfig {
                 name: "xbuild".to_string(),
@@ -339,7 +342,7 @@ impl Config {
                 ldflags: None,
                 tags: Vec::new(),
                 env: Vec::new(),
-                out_dir: root.join("bin").join("xbuild"),
+                out_dir: join(root, "bin/xbuild"),
                 flags: Vec::new(),
             },
             lint: LintConfig::default(),
@@ -438,6 +441,15 @@ mod tests {
         assert!(image(None, &["latest"]).references().is_empty());
         let i = image(Some("op"), &["v1", "op:v1"]);
         assert_eq!(i.references(), ["op:v1"]);
+    }
+
+    #[test]
+    fn defaults_for_the_current_directory_read_naturally() {
+        let c = Config::defaults(Path::new("."));
+        assert_eq!(c.dockerfile.path, Path::new("Dockerfile"));
+        assert_eq!(c.dockerfile.cross, Path::new("Dockerfile.cross"));
+        assert_eq!(c.dockerfile.context, Path::new("."));
+        assert_eq!(c.go.out_dir, Path::new("bin/xbuild"));
     }
 
     #[test]

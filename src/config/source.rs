@@ -65,7 +65,7 @@ impl ConfigSource {
         self.named.name()
     }
 
-    /// The file's path (absolute).
+    /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
     }

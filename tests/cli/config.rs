@@ -63,19 +63,15 @@ ignore = ["XB001"]
         .run()
         .status(0);
     let v = json(&out.stdout);
-    // Paths are absolute; compare their ends, since the temporary
-    // directory may be reached through a symlink (macOS /private).
-    let ends = |value: &serde_json::Value, suffix: &str| {
-        let s = value.as_str().unwrap();
-        assert!(s.ends_with(suffix), "{s} does not end with {suffix}");
-    };
     assert_eq!(v["image"]["name"], "localhost:5000/x/op");
     assert_eq!(
         v["image"]["platforms"],
         serde_json::json!(["linux/amd64", "linux/arm/v7"])
     );
-    ends(&v["dockerfile"]["path"], "/build/Dockerfile");
-    ends(&v["dockerfile"]["cross"], "/build/Dockerfile.cross");
+    // Paths are relative to where xbuild runs, as the root was given.
+    assert_eq!(v["dockerfile"]["path"], "build/Dockerfile");
+    assert_eq!(v["dockerfile"]["cross"], "build/Dockerfile.cross");
+    assert_eq!(v["dockerfile"]["context"], ".");
     assert_eq!(v["dockerfile"]["strategy"], "first-from");
     assert_eq!(v["builder"]["driver"], "remote");
     assert_eq!(
@@ -85,13 +81,7 @@ ignore = ["XB001"]
     assert_eq!(v["builder"]["driver-opts"]["servername"], "buildkitd");
     let args: Vec<&String> = v["build"]["args"].as_object().unwrap().keys().collect();
     assert_eq!(args.len(), 2);
-    ends(&v["build"]["output"][0], "/out");
-    assert!(
-        v["build"]["output"][0]
-            .as_str()
-            .unwrap()
-            .starts_with("type=local,dest=/")
-    );
+    assert_eq!(v["build"]["output"][0], "type=local,dest=out");
     assert_eq!(v["build"]["provenance"], "false");
     assert_eq!(
         v["build"]["before"][0]["run"],
@@ -304,14 +294,8 @@ fn directory_and_config_options() {
         .run()
         .status(0);
     let v = json(&out.stdout);
-    assert!(
-        v["dockerfile"]["path"]
-            .as_str()
-            .unwrap()
-            .ends_with("/sub/docker/Dockerfile"),
-        "{}",
-        out.stdout
-    );
+    assert_eq!(v["dockerfile"]["path"], "sub/docker/Dockerfile");
+    assert_eq!(v["dockerfile"]["context"], "sub");
     Test::new()
         .args(["--config", "missing.toml", "config"])
         .run()

@@ -4,6 +4,7 @@
 
 use super::error::{Choices, ConfigError};
 use super::model::*;
+pub use super::paths::join;
 use super::raw::*;
 use super::source::ConfigSource;
 use super::suggest;
@@ -57,25 +58,6 @@ struct Resolver<'a> {
     src: &'a ConfigSource,
     base: &'a Path,
     problems: Vec<ConfigError>,
-}
-
-/// `base/path` with `.` and `..` resolved lexically, so that
-/// `context = ".."` reads as the parent directory rather than `dir/..`.
-pub fn join(base: &Path, path: &str) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in base.join(path).components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn span(r: &Range<usize>) -> SourceSpan {
