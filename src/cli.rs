@@ -14,8 +14,9 @@ pub struct Cli {
     #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
 
-    /// Read this configuration file instead of DIR/xbuild.toml. Relative
-    /// paths inside it are resolved against the directory that holds it.
+    /// Read this configuration file instead of DIR/xbuild.toml (a relative
+    /// PATH is taken from DIR). Relative paths inside it are resolved
+    /// against the directory that holds it.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
@@ -28,6 +29,10 @@ pub enum Command {
     /// Write a commented xbuild.toml for this project, filled in from its
     /// Dockerfile, go.mod and Makefile.
     Init(InitArgs),
+
+    /// Print the configuration xbuild uses: xbuild.toml with every default
+    /// filled in and every path resolved.
+    Config(ConfigArgs),
 
     /// Write Dockerfile.cross: the Dockerfile with its build stages pinned to
     /// the build platform (`--platform=${BUILDPLATFORM}`).
@@ -47,6 +52,22 @@ pub struct InitArgs {
     /// Print the file to stdout instead of writing it.
     #[arg(long)]
     pub stdout: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// How to print it.
+    #[arg(long, value_enum, default_value_t = ConfigFormat::Toml)]
+    pub format: ConfigFormat,
+}
+
+/// Output formats of `xbuild config`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigFormat {
+    /// TOML that loads back as the same configuration.
+    Toml,
+    /// JSON, for scripts.
+    Json,
 }
 
 /// How `cross` chooses the stages to pin.

@@ -1,7 +1,9 @@
 //! Integration tests that run the xbuild binary: exit code, stdout, stderr
 //! and the files it writes. None of them needs Docker.
 
+mod config;
 mod cross;
+mod init;
 mod parse;
 mod props;
 mod support;
