@@ -38,9 +38,132 @@ pub enum Command {
     /// the build platform (`--platform=${BUILDPLATFORM}`).
     Cross(CrossArgs),
 
+    /// Build (and push, load or export) the multi-platform image: the whole
+    /// `docker-buildx` Makefile target, with a builder that is always cleaned
+    /// up and failures that are never hidden.
+    #[command(visible_alias = "docker-buildx")]
+    Build(BuildArgs),
+
+    /// Manage persistent buildx builders (one per project, or a group of
+    /// remote nodes) as configured in [builder].
+    #[command(subcommand)]
+    Builder(BuilderCommand),
+
     /// Tools for looking inside xbuild.
     #[command(subcommand)]
     Debug(DebugCommand),
+}
+
+/// Output format of `build`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    /// Text for people.
+    #[default]
+    Human,
+    /// One JSON document on stdout.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Target platforms, comma-separated [default: $PLATFORMS, else
+    /// [image] platforms, else linux/amd64,linux/arm64].
+    #[arg(long, value_name = "LIST")]
+    pub platform: Option<String>,
+
+    /// Image reference to tag (repeatable) [default: $IMG, else [image] name
+    /// and tags].
+    #[arg(long, short = 't', value_name = "REF")]
+    pub tag: Vec<String>,
+
+    /// Push the image to its registry.
+    #[arg(long)]
+    pub push: bool,
+
+    /// Load the image into the local docker image store.
+    #[arg(long)]
+    pub load: bool,
+
+    /// An output in buildx syntax, e.g. type=local,dest=out or
+    /// type=oci,dest=image.tar (repeatable). Any of --push, --load or
+    /// --output replaces the outputs of xbuild.toml.
+    #[arg(long, short = 'o', value_name = "SPEC")]
+    pub output: Vec<String>,
+
+    /// The buildx driver: docker, docker-container, kubernetes or remote
+    /// [default: [builder] driver, else docker-container].
+    #[arg(long, value_name = "NAME")]
+    pub driver: Option<String>,
+
+    /// Name of the builder (an ephemeral one gets a random suffix)
+    /// [default: [builder] name, else xbuild].
+    #[arg(long, value_name = "NAME")]
+    pub builder_name: Option<String>,
+
+    /// A build argument NAME=VALUE (repeatable); NAME alone takes the value
+    /// from the environment.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub build_arg: Vec<String>,
+
+    /// The stage to build [default: [dockerfile] target, else the last stage].
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// Do not use the build cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// buildx progress output: auto, plain, tty, quiet or rawjson.
+    #[arg(long, value_name = "MODE")]
+    pub progress: Option<String>,
+
+    /// Keep the builder after the build (named without a random suffix and
+    /// reused by later runs, so its cache survives).
+    #[arg(long)]
+    pub keep_builder: bool,
+
+    /// Write Dockerfile.cross next to the Dockerfile and build from it,
+    /// instead of passing it to buildx on stdin.
+    #[arg(long)]
+    pub keep_cross: bool,
+
+    /// Print the plan (every command line, with its environment) and run
+    /// nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format of the plan (--dry-run) or of the final summary.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BuilderCommand {
+    /// List buildx builders; the project's configured builder is marked.
+    Ls,
+
+    /// Create the configured builder (its first node and every
+    /// [[builder.nodes]] entry) without starting it.
+    Create {
+        /// Name of the builder [default: [builder] name].
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+
+        /// The driver [default: [builder] driver].
+        #[arg(long, value_name = "NAME")]
+        driver: Option<String>,
+
+        /// Print the commands instead of running them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+
+    /// Remove the configured builder (or the one named).
+    Rm {
+        /// Name of the builder [default: [builder] name].
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -53,13 +53,31 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Build(#[from] crate::commands::build::BuildError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Pipeline(#[from] crate::pipeline::PipelineError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Exec(#[from] crate::exec::ExecError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Init(#[from] crate::commands::init::InitError),
 }
 
 impl Error {
-    /// The exit code for this error: 2 for bad input, config or usage.
+    /// The exit code: a failed step's (1, or a `before` command's own code),
+    /// 130/143 after SIGINT/SIGTERM, 1 for a command that failed, 2 for bad
+    /// input, configuration, usage or an unusable docker installation.
     pub fn exit_code(&self) -> i32 {
-        2
+        match self {
+            Error::Pipeline(e) => e.exit_code(),
+            Error::Exec(crate::exec::ExecError::Failed { .. }) => 1,
+            _ => 2,
+        }
     }
 }
 

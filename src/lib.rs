@@ -8,13 +8,18 @@
 // the way out of a failing command, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod buildx;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod cross;
 pub mod dockerfile;
 pub mod error;
+pub mod exec;
 pub mod fsutil;
+pub mod interrupt;
+pub mod pipeline;
+pub mod plan;
 pub mod platform;
 
 pub use error::{Error, ExitStatus};

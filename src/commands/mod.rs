@@ -1,5 +1,7 @@
 //! One file per subcommand; [`dispatch`] runs the one the user asked for.
 
+pub mod build;
+pub mod builder;
 pub mod config;
 pub mod cross;
 pub mod debug;
@@ -17,6 +19,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Init(args) => init::run(dir, config, &args),
         Command::Config(args) => config::run(dir, config, &args),
         Command::Cross(args) => cross::run(dir, config, &args),
+        Command::Build(args) => build::run(dir, config, &args),
+        Command::Builder(cmd) => builder::run(dir, config, &cmd),
         Command::Debug(DebugCommand::Parse { file }) => debug::parse(dir, &file),
     }
 }

@@ -21,7 +21,7 @@
 //!   the file; defaults (`Dockerfile`, the build context, `bin/xbuild`) are
 //!   taken from the root.
 
-mod check;
+pub mod check;
 mod detect;
 mod error;
 mod makefile;
