@@ -14,6 +14,8 @@ pub struct Output {
     pub dest: Option<String>,
     /// `type=image,push=true` or `type=registry` or `--push`.
     pub push: bool,
+    /// `name=` of an image output (then no `--tag` is needed).
+    pub name: Option<String>,
 }
 
 impl Output {
@@ -33,6 +35,7 @@ impl Output {
             kind,
             dest: get("dest"),
             push,
+            name: get("name"),
         }
     }
 
@@ -42,6 +45,7 @@ impl Output {
             kind: "registry".into(),
             dest: None,
             push: true,
+            name: None,
         }
     }
 
@@ -51,6 +55,7 @@ impl Output {
             kind: "docker".into(),
             dest: None,
             push: false,
+            name: None,
         }
     }
 

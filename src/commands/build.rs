@@ -184,7 +184,7 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
             })?;
         outputs.push(Output::from_spec(&checked));
     }
-    if outputs.iter().any(|o| o.push) && tags.is_empty() {
+    if outputs.iter().any(|o| o.push && o.name.is_none()) && tags.is_empty() {
         return Err(BuildError::NoTags);
     }
 
