@@ -197,7 +197,8 @@ write_if_changed "$PREFIX/daemon.json" '{
   "default-runtime": "bookworm-runc",
   "runtimes": { "bookworm-runc": { "path": "/usr/sbin/runc" } }
 }'
-if ! docker info >/dev/null 2>&1; then
+engine_info() { docker info --format '{{.ServerVersion}} {{.DriverStatus}}' 2>/dev/null; }
+if ! engine=$(engine_info); then
   if [[ -s /var/run/docker.pid ]] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
     fail "dockerd (pid $(cat /var/run/docker.pid)) is running but 'docker info' fails; stop it and rerun" "$PREFIX/dockerd.log"
   fi
@@ -207,20 +208,23 @@ if ! docker info >/dev/null 2>&1; then
     >"$PREFIX/dockerd.log" 2>&1 </dev/null 9>&- &
   STARTED_DOCKERD=$!
   for _ in $(seq 120); do
-    docker info >/dev/null 2>&1 && break
+    engine=$(engine_info) && break
     kill -0 "$STARTED_DOCKERD" 2>/dev/null || fail "dockerd exited during startup" "$PREFIX/dockerd.log"
     sleep 0.5
   done
-  docker info >/dev/null 2>&1 || fail "dockerd did not answer within 60 s" "$PREFIX/dockerd.log"
+  engine=$(engine_info) || fail "dockerd did not answer within 60 s" "$PREFIX/dockerd.log"
 fi
-docker info --format '{{.DriverStatus}}' | grep -q 'io.containerd.snapshotter' ||
+# (Outputs are captured, then matched: with pipefail, `cmd | grep -q` fails
+# when grep exits early and cmd gets SIGPIPE.)
+[[ $engine == *io.containerd.snapshotter* ]] ||
   fail "the running dockerd lacks the containerd image store (features.containerd-snapshotter); stop it and rerun"
-docker buildx version >/dev/null 2>&1 || fail "'docker buildx version' fails: the buildx plugin is not usable" "$LOG"
+buildx=$(docker buildx version 2>&1) || fail "'docker buildx version' fails: the buildx plugin is not usable: $buildx"
 
 # 5. registry on 127.0.0.1:$PORT -----------------------------------------------
 registry_up() {
-  curl -fsS -m 5 -o /dev/null -D - "http://127.0.0.1:${PORT}/v2/" 2>/dev/null |
-    grep -qi '^docker-distribution-api-version: *registry/2.0'
+  local headers
+  headers=$(curl -fsS -m 5 -o /dev/null -D - "http://127.0.0.1:${PORT}/v2/" 2>/dev/null) || return 1
+  grep -qi '^docker-distribution-api-version: *registry/2.0' <<<"$headers"
 }
 if ! registry_up; then
   mkdir -p "$PREFIX/registry"
@@ -345,7 +349,9 @@ if ! have_image "$GOLANG"; then
   have_image "$GOLANG" || fail "$REG/$GOLANG is not a two-platform index after the push" "$LOG"
 fi
 
-log "ready: $(docker version --format 'engine {{.Server.Version}}'), $(docker buildx version | cut -d' ' -f1-2), registry $REG"
+read -r engine_version _ <<<"$engine"
+read -r _ buildx_version _ <<<"$buildx"
+log "ready: dockerd $engine_version, buildx $buildx_version, registry $REG"
 echo "export XBUILD_E2E_REGISTRY=$REG"
 echo "export XBUILD_E2E_BUSYBOX=$REG/$BUSYBOX"
 echo "export XBUILD_E2E_GOLANG=$REG/$GOLANG"
