@@ -149,7 +149,7 @@ pub enum ExecError {
     },
 
     #[error("`{command}` failed ({status})")]
-    #[diagnostic(code(xbuild::exec::failed))]
+    #[diagnostic(code(xbuild::exec::failed), help("{}", failed_help(stderr_tail)))]
     Failed {
         command: String,
         status: String,
@@ -161,6 +161,15 @@ pub enum ExecError {
     #[error("`{command}` was interrupted by {}", Interrupt::name(*signal))]
     #[diagnostic(code(xbuild::exec::interrupted))]
     Interrupted { command: String, signal: i32 },
+}
+
+/// The help of a failed command: the last lines of its stderr.
+fn failed_help(tail: &str) -> String {
+    if tail.trim().is_empty() {
+        "it printed nothing on stderr".to_string()
+    } else {
+        format!("last lines of its stderr:\n{tail}")
+    }
 }
 
 impl ExecError {

@@ -5,7 +5,7 @@
 //! platform's image really runs as that platform (arm64 through QEMU).
 //! If these fail, xbuild's own e2e tests cannot mean anything.
 
-use crate::support::{Cmd, Project, pin_first_from, repo_root, stack};
+use crate::support::{Cmd, Project, index_platforms, pin_first_from, repo_root, skopeo_raw, stack};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -64,33 +64,6 @@ fn build_and_push_fixture() -> String {
         "the pinned builder stage did not cross-compile for arm64 on amd64\n{out}"
     );
     reference
-}
-
-fn skopeo_raw(reference: &str) -> Value {
-    let out = Cmd::new("skopeo")
-        .args(["inspect", "--raw", "--tls-verify=false"])
-        .arg(format!("docker://{reference}"))
-        .timeout(Duration::from_secs(60))
-        .run();
-    serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("skopeo printed no JSON ({e})\n{out}"))
-}
-
-/// `os/arch` of the index entries, attestation manifests (`unknown/unknown`)
-/// left out.
-fn index_platforms(index: &Value) -> Vec<(String, String)> {
-    let manifests = index["manifests"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no manifests array in {index:#}"));
-    manifests
-        .iter()
-        .filter_map(|m| {
-            let os = m["platform"]["os"].as_str()?;
-            let arch = m["platform"]["architecture"].as_str()?;
-            let digest = m["digest"].as_str()?;
-            (os != "unknown").then(|| (format!("{os}/{arch}"), digest.to_string()))
-        })
-        .collect()
 }
 
 #[test]

@@ -541,3 +541,31 @@ fn shell_quote(s: &str) -> String {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
+
+/// `skopeo inspect --raw` of a reference in the local registry.
+pub fn skopeo_raw(reference: &str) -> serde_json::Value {
+    let out = Cmd::new("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false"])
+        .arg(format!("docker://{reference}"))
+        .timeout(Duration::from_secs(60))
+        .run();
+    serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("skopeo printed no JSON ({e})\n{out}"))
+}
+
+/// `os/arch` of the index entries, attestation manifests (`unknown/unknown`)
+/// left out.
+pub fn index_platforms(index: &serde_json::Value) -> Vec<(String, String)> {
+    let manifests = index["manifests"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no manifests array in {index:#}"));
+    manifests
+        .iter()
+        .filter_map(|m| {
+            let os = m["platform"]["os"].as_str()?;
+            let arch = m["platform"]["architecture"].as_str()?;
+            let digest = m["digest"].as_str()?;
+            (os != "unknown").then(|| (format!("{os}/{arch}"), digest.to_string()))
+        })
+        .collect()
+}
