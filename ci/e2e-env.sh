@@ -151,6 +151,13 @@ fi
 command -v docker >/dev/null || fail "no docker CLI on PATH after installing the Debian docker.io package"
 [[ -x /usr/sbin/runc ]] || fail "/usr/sbin/runc is missing (Debian package runc)"
 
+# 1b. pre-commit (PyPI): the pre-commit hook test drives the real tool ---------
+if ! command -v pre-commit >/dev/null; then
+  log "pip install pre-commit"
+  run "pip install pre-commit" python3 -m pip install --quiet --disable-pip-version-check pre-commit
+  command -v pre-commit >/dev/null || fail "pre-commit is not on PATH after pip install" "$LOG"
+fi
+
 # 2. Debian trixie packages: the newer engine and buildx, under $PREFIX/root --
 # The archive URI is taken from this machine's own apt sources.
 apt_trixie() {
