@@ -15,6 +15,7 @@ pub mod cross;
 pub mod dockerfile;
 pub mod error;
 pub mod fsutil;
+pub mod lint;
 pub mod platform;
 
 pub use error::{Error, ExitStatus};

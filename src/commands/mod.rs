@@ -3,6 +3,7 @@
 pub mod cross;
 pub mod debug;
 pub mod init;
+pub mod lint;
 
 use crate::cli::{Cli, Command, DebugCommand};
 use crate::{Error, ExitStatus};
@@ -15,6 +16,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Init(args) => init::run(dir, &args),
         Command::Cross(args) => cross::run(dir, config, &args),
+        Command::Lint(args) => lint::run(dir, config, &args),
         Command::Debug(DebugCommand::Parse { file }) => debug::parse(dir, &file),
     }
 }
