@@ -210,3 +210,77 @@ pub(crate) fn findings(
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(text: &str) -> Input {
+        Input {
+            name: "Dockerfile".into(),
+            text: text.into(),
+            target: None,
+            cross: None,
+        }
+    }
+
+    fn ids(input: &Input, options: &Options) -> Vec<&'static str> {
+        check(input, options)
+            .findings
+            .iter()
+            .map(|f| f.rule.id)
+            .collect()
+    }
+
+    const TWO: &str = "FROM --platform=linux/amd64 alpine\nRUN echo $TARGETARCH\n";
+
+    #[test]
+    fn the_config_ignore_list_suppresses_rules_and_their_fixes() {
+        let i = input(TWO);
+        assert_eq!(ids(&i, &Options::default()), ["XB005", "XB007"]);
+        let options =
+            Options::new(vec!["xb005".into()], "xbuild.toml", None, Strategy::Auto).unwrap();
+        assert_eq!(options.ignore, ["XB005"]);
+        assert_eq!(ids(&i, &options), ["XB007"]);
+        let options = Options {
+            ignore: vec!["XB007".into()],
+            ..Options::default()
+        };
+        assert_eq!(ids(&i, &options), ["XB005"]);
+        let fixed = fix::fix(&i, &options);
+        assert_eq!(fixed.text, TWO, "an ignored rule is not fixed either");
+        assert!(fixed.fixed.is_empty());
+    }
+
+    #[test]
+    fn select_runs_only_the_selected_rules_but_parse_errors_always_show() {
+        let options =
+            Options::new(Vec::new(), "", Some(vec!["XB007".into()]), Strategy::Auto).unwrap();
+        assert_eq!(ids(&input(TWO), &options), ["XB007"]);
+        assert_eq!(ids(&input("FROM a AS 1x\n"), &options), ["XB000"]);
+    }
+
+    #[test]
+    fn unknown_ids_are_errors() {
+        let err = Options::new(
+            vec!["XB999".into()],
+            "xbuild.toml [lint] ignore",
+            None,
+            Strategy::Auto,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown rule ID \"XB999\" in xbuild.toml [lint] ignore"
+        );
+    }
+
+    #[test]
+    fn a_file_that_does_not_parse_is_left_alone_by_fix() {
+        let i = input("FROM alpine\nRUN <<EOF\nnever closed\n");
+        let fixed = fix::fix(&i, &Options::default());
+        assert!(fixed.is_noop(&i));
+        assert_eq!(fixed.report.findings[0].rule.id, "XB000");
+        assert_eq!(fixed.report.findings[0].span, 12..21);
+    }
+}

@@ -2,6 +2,8 @@
 //! and the files it writes. None of them needs Docker.
 
 mod cross;
+mod lint;
+mod lint_props;
 mod parse;
 mod props;
 mod support;
