@@ -70,13 +70,23 @@ impl<'a> Context<'a> {
 
     /// The stage runs on the build platform: the nearest `--platform` in its
     /// chain (the stage itself, then what it is built FROM) is
-    /// `$BUILDPLATFORM`.
+    /// `$BUILDPLATFORM` (every one of them, on a FROM with several).
     pub fn pinned(&self, stage: usize) -> bool {
         self.graph
             .chain(stage)
             .into_iter()
-            .find_map(|s| self.graph.stages[s].platforms.first())
-            .is_some_and(|f| platform_kind(f) == PlatformKind::Build)
+            .map(|s| &self.graph.stages[s].platforms)
+            .find(|p| !p.is_empty())
+            .is_some_and(|p| p.iter().all(|f| platform_kind(f) == PlatformKind::Build))
+    }
+
+    /// The stage's one `--platform` flag. A FROM with several is XB003's
+    /// alone: the other platform rules skip it.
+    pub fn platform(&self, stage: usize) -> Option<&'a Flag> {
+        match self.graph.stages[stage].platforms.as_slice() {
+            [f] => Some(f),
+            _ => None,
+        }
     }
 
     /// The stage's label for messages: `builder`, or `#2`.

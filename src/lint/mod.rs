@@ -17,6 +17,7 @@ mod context;
 mod env;
 mod error;
 pub mod fix;
+mod known;
 pub mod report;
 pub mod rule;
 mod rules;
@@ -157,6 +158,14 @@ pub(crate) fn model(
 ) -> Result<(Dockerfile, StageGraph), Finding> {
     let df = dockerfile::parse(name, text)
         .map_err(|e| parse_error(e.range(), e.message, e.label, e.help))?;
+    if let Some((span, message, help)) = known::unknown(&df) {
+        return Err(parse_error(
+            span,
+            message,
+            "not an instruction".into(),
+            help,
+        ));
+    }
     let graph = StageGraph::new(&df, target, &[]).map_err(|e| match e {
         StageError::Invalid {
             message,

@@ -273,16 +273,17 @@ fn human_output_shows_snippets_codes_help_and_a_summary() {
 fn json_schema() {
     let out = Test::new()
         .fixture("fixtures/lint/xb003-different/Dockerfile", "Dockerfile")
-        .args(["lint", "--format", "json"])
+        .fixture("fixtures/lint/xb005-constant/Dockerfile", "b.Dockerfile")
+        .args(["lint", "--format", "json", "Dockerfile", "b.Dockerfile"])
         .run()
         .status(1);
     let v = json(&out);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"files": 1, "errors": 1, "warnings": 1})
+        serde_json::json!({"files": 2, "errors": 1, "warnings": 1})
     );
     assert_eq!(
-        diagnostics(&v)[1],
+        diagnostics(&v)[0],
         serde_json::json!({
             "file": "Dockerfile",
             "rule": "XB003",
@@ -296,7 +297,9 @@ fn json_schema() {
             "fixable": false,
         })
     );
-    assert_eq!(diagnostics(&v)[0]["severity"], "warning");
+    assert_eq!(diagnostics(&v)[1]["severity"], "warning");
+    assert_eq!(diagnostics(&v)[1]["file"], "b.Dockerfile");
+    assert_eq!(diagnostics(&v)[1]["fixable"], false);
     assert!(out.stderr.is_empty(), "{}", out.stderr);
 }
 

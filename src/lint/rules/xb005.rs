@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for s in &cx.graph.stages {
-        let Some(flag) = s.platforms.first() else {
+        let Some(flag) = cx.platform(s.index) else {
             continue;
         };
         if platform_kind(flag) != PlatformKind::Literal {

@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// A literal GOARCH or GOARM in effect for one go build.
 struct Hit {
     name: &'static str,
     value: String,
@@ -30,46 +31,62 @@ struct Hit {
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let mut seen: HashSet<(usize, usize)> = HashSet::new();
     for s in (0..cx.graph.stages.len()).filter(|&s| cx.reachable[s]) {
-        let mut hits: Vec<Hit> = Vec::new();
+        // Per go build: its literal GOARCH/GOARM.
+        let mut builds: Vec<Vec<Hit>> = Vec::new();
         for (i, _) in cx.body(s) {
             for cmd in cx.commands(i).iter().filter(|c| c.is_any_go_build()) {
-                for name in ["GOARCH", "GOARM"] {
-                    let (value, literal, span) = match cmd.var(name) {
-                        Some(a) => (a.value.clone(), a.literal, a.span.clone()),
-                        None => match env::lookup(cx, s, i, name) {
-                            Some(b) => (b.value, b.literal, b.span),
-                            None => continue,
-                        },
-                    };
-                    if literal {
-                        hits.push(Hit { name, value, span });
-                    }
-                }
+                let hits = ["GOARCH", "GOARM"]
+                    .into_iter()
+                    .filter_map(|name| {
+                        let (value, literal, span) = match cmd.var(name) {
+                            Some(a) => (a.value.clone(), a.literal, a.span.clone()),
+                            None => {
+                                let b = env::lookup(cx, s, i, name)?;
+                                (b.value, b.literal, b.span)
+                            }
+                        };
+                        literal.then_some(Hit { name, value, span })
+                    })
+                    .collect();
+                builds.push(hits);
             }
         }
-        for hit in &hits {
-            let values: HashSet<&str> = hits
+        // Several literal values for one variable: a matrix, on purpose.
+        let matrix = |name: &str| {
+            let values: HashSet<&str> = builds
                 .iter()
-                .filter(|h| h.name == hit.name)
+                .flatten()
+                .filter(|h| h.name == name)
                 .map(|h| h.value.as_str())
                 .collect();
-            if values.len() > 1 || !seen.insert((hit.span.start, hit.span.end)) {
+            values.len() > 1
+        };
+        for hits in &builds {
+            let hits: Vec<&Hit> = hits.iter().filter(|h| !matrix(h.name)).collect();
+            let Some(first) = hits.first() else {
+                continue;
+            };
+            if !seen.insert((first.span.start, first.span.end)) {
                 continue;
             }
-            let (name, value) = (hit.name, &hit.value);
-            let help = if name == "GOARCH" {
-                "use GOARCH=${TARGETARCH}, with ARG TARGETARCH in the stage"
+            let settings: Vec<String> = hits
+                .iter()
+                .map(|h| format!("{}={}", h.name, h.value))
+                .collect();
+            let settings = settings.join(" ");
+            let help = if hits.iter().any(|h| h.name == "GOARCH") {
+                "use GOARCH=${TARGETARCH} (and GOARM=${TARGETVARIANT#v}), with ARG TARGETARCH in the stage"
             } else {
                 "use GOARM=${TARGETVARIANT#v}, with ARG TARGETVARIANT in the stage"
             };
             out.push(Finding {
                 rule: &RULE,
-                span: hit.span.clone(),
+                span: first.span.clone(),
                 message: format!(
-                    "go build in stage {} runs with {name}={value} for every platform",
+                    "go build in stage {} runs with {settings} for every platform",
                     cx.label(s)
                 ),
-                label: format!("every image gets the same {name}={value} binary"),
+                label: format!("every image gets the same {settings} binary"),
                 help: help.into(),
                 fix: None,
             });
