@@ -1,3 +1,5 @@
 //! End-to-end tests against the real build stack: dockerd, buildx, the local
 //! registry and QEMU. Start it with `ci/e2e-env.sh`; run with
 //! `cargo test --features e2e --test e2e`.
+
+mod precommit;
