@@ -33,8 +33,7 @@ pub enum Command {
     /// the build platform (`--platform=${BUILDPLATFORM}`).
     Cross(CrossArgs),
 
-    /// Check Dockerfiles for cross-build mistakes: wrong-arch images and slow
-    /// emulated builds.
+    /// Check Dockerfiles for cross-build mistakes: wrong-arch images, slow emulated builds
     ///
     /// Rules (suppress one with a `# xbuild-ignore XB005` comment on the line
     /// before the instruction, or `[lint] ignore = ["XB005"]` in xbuild.toml):
