@@ -10,10 +10,13 @@
 //! JSON form's arguments (`["sh", "-c", "..."]` is read as a script). Every
 //! word keeps its span in the Dockerfile.
 
+mod words;
+
 use crate::dockerfile::{Instruction, Span};
 use regex::Regex;
 use std::ops::Range;
 use std::sync::LazyLock;
+use words::split;
 
 static ASSIGNMENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*=").expect("regex"));
@@ -286,120 +289,6 @@ fn assignment(w: &Word) -> Option<Assign> {
         value,
         span: w.span.clone(),
     })
-}
-
-/// The words (unquoted text, byte range) of each simple command.
-fn split(s: &str) -> Vec<Vec<(String, Range<usize>)>> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut cur = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b' ' | b'\t' | b'\r' => i += 1,
-            b'\n' | b';' | b'&' | b'|' | b'(' | b')' => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-                i += 1;
-            }
-            b'#' => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            _ => {
-                let (text, end) = word(s, i);
-                cur.push((text, i..end));
-                i = end;
-            }
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-/// One word starting at `start`: its unquoted text and where it ends.
-fn word(s: &str, start: usize) -> (String, usize) {
-    let b = s.as_bytes();
-    let mut text = String::new();
-    let mut i = start;
-    while i < b.len() {
-        match b[i] {
-            b' ' | b'\t' | b'\r' | b'\n' | b';' | b'|' | b'(' | b')' => break,
-            b'&' if i == start || !matches!(b[i - 1], b'>' | b'<') => break,
-            b'\\' => {
-                i += 1;
-                if i < b.len() && b[i] != b'\n' {
-                    let c = next_char(s, i);
-                    text.push(c);
-                    i += c.len_utf8();
-                } else {
-                    i += 1;
-                }
-            }
-            b'\'' => {
-                let end = s[i + 1..].find('\'').map_or(b.len(), |e| i + 1 + e);
-                text.push_str(&s[i + 1..end]);
-                i = (end + 1).min(b.len());
-            }
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    if b[i] == b'\\' && i + 1 < b.len() && matches!(b[i + 1], b'"' | b'\\' | b'$') {
-                        i += 1;
-                    }
-                    let c = next_char(s, i);
-                    text.push(c);
-                    i += c.len_utf8();
-                }
-                i = (i + 1).min(b.len());
-            }
-            b'$' if matches!(b.get(i + 1), Some(b'(' | b'{')) => {
-                let end = closing(b, i + 1);
-                text.push_str(&s[i..end]);
-                i = end;
-            }
-            b'`' => {
-                let end = s[i + 1..].find('`').map_or(b.len(), |e| i + 2 + e);
-                text.push_str(&s[i..end]);
-                i = end;
-            }
-            _ => {
-                let c = next_char(s, i);
-                text.push(c);
-                i += c.len_utf8();
-            }
-        }
-    }
-    (text, i)
-}
-
-fn next_char(s: &str, i: usize) -> char {
-    s[i..].chars().next().unwrap_or(' ')
-}
-
-/// The end (exclusive) of the bracket group opening at `open`.
-fn closing(b: &[u8], open: usize) -> usize {
-    let (o, c) = if b[open] == b'(' {
-        (b'(', b')')
-    } else {
-        (b'{', b'}')
-    };
-    let mut depth = 0;
-    for (i, &x) in b.iter().enumerate().skip(open) {
-        if x == o {
-            depth += 1;
-        } else if x == c {
-            depth -= 1;
-            if depth == 0 {
-                return i + 1;
-            }
-        }
-    }
-    b.len()
 }
 
 #[cfg(test)]
