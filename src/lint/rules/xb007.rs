@@ -88,7 +88,7 @@ fn finding(cx: &Context, s: usize, name: &str, span: crate::dockerfile::Span) ->
             "${name} is used in stage {} without ARG {name}",
             cx.label(s)
         ),
-        label: "expands to an empty string here".into(),
+        label: "not declared here: expands empty (or to its default)".into(),
         help: format!(
             "declare it in the stage: add `ARG {name}` after its FROM (xbuild lint --fix does); ARGs are per stage, and a global ARG before the first FROM does not reach inside a stage"
         ),
