@@ -49,6 +49,29 @@ pub enum Command {
     #[command(subcommand)]
     Builder(BuilderCommand),
 
+    /// Check Dockerfiles for cross-build mistakes: wrong-arch images, slow emulated builds
+    ///
+    /// Rules (suppress one with a `# xbuild-ignore XB005` comment on the line
+    /// before the instruction, or `[lint] ignore = ["XB005"]` in xbuild.toml):
+    ///
+    ///   XB000 parse-error                error    the file does not parse
+    ///   XB001 build-stage-not-pinned     warning  fix: pin to $BUILDPLATFORM
+    ///   XB002 shipped-stage-pinned       error    fix: remove the flag
+    ///   XB003 duplicate-platform         error    fix: drop an equal repeat
+    ///   XB004 redundant-target-platform  warning  fix: remove the flag
+    ///   XB005 constant-platform          warning
+    ///   XB006 hardcoded-goarch           error
+    ///   XB007 undeclared-target-arg      error    fix: insert ARG after FROM
+    ///   XB008 host-arch-output           error
+    ///   XB009 cgo-cross                  warning
+    ///   XB010 stale-cross                error    fix: rewrite Dockerfile.cross
+    ///
+    /// Exit status: 0 without error-level findings, 1 with some (or with
+    /// warnings under --deny-warnings), 2 when a file cannot be read or the
+    /// configuration is invalid.
+    #[command(verbatim_doc_comment)]
+    Lint(LintArgs),
+
     /// Tools for looking inside xbuild.
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -231,6 +254,48 @@ pub struct CrossArgs {
     /// Do not print the per-stage summary on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// How `lint` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// Annotated snippets and a summary line.
+    Human,
+    /// One JSON object: {"diagnostics": [...], "summary": {...}}.
+    Json,
+    /// GitHub Actions workflow commands (::error file=...,line=...::...).
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The Dockerfiles to check [default: the Dockerfile from xbuild.toml,
+    /// else ./Dockerfile]. Each one's Dockerfile.cross is PATH.cross (the
+    /// configured one for the configured Dockerfile).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Apply the fixes in place (only the bytes of each fix change), then
+    /// report what remains. A stale Dockerfile.cross is rewritten.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: LintFormat,
+
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// Run only these rules (IDs, comma-separated), e.g. `--select XB010`.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+
+    /// With --fix: exit 1 when a file was changed, so that a pre-commit hook
+    /// stops the commit for the changed files to be added.
+    #[arg(long, requires = "fix")]
+    pub exit_nonzero_on_fix: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -49,6 +49,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Lint(#[from] crate::lint::LintError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Fs(#[from] crate::fsutil::FsError),
 
     #[error(transparent)]

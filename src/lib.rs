@@ -18,6 +18,7 @@ pub mod error;
 pub mod exec;
 pub mod fsutil;
 pub mod interrupt;
+pub mod lint;
 pub mod pipeline;
 pub mod plan;
 pub mod platform;

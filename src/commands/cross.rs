@@ -88,7 +88,7 @@ fn stale_is_failure(err: Error) -> Result<ExitStatus, Error> {
 }
 
 /// `build/Dockerfile` -> `build/Dockerfile.cross`.
-fn cross_path_for(dockerfile: &Path) -> PathBuf {
+pub(crate) fn cross_path_for(dockerfile: &Path) -> PathBuf {
     let mut name = dockerfile
         .file_name()
         .map(|n| n.to_os_string())

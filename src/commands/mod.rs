@@ -6,6 +6,7 @@ pub mod config;
 pub mod cross;
 pub mod debug;
 pub mod init;
+pub mod lint;
 
 use crate::cli::{Cli, Command, DebugCommand};
 use crate::{Error, ExitStatus};
@@ -21,6 +22,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Cross(args) => cross::run(dir, config, &args),
         Command::Build(args) => build::run(dir, config, &args),
         Command::Builder(cmd) => builder::run(dir, config, &cmd),
+        Command::Lint(args) => lint::run(dir, config, &args),
         Command::Debug(DebugCommand::Parse { file }) => debug::parse(dir, &file),
     }
 }

@@ -5,6 +5,8 @@ mod build;
 mod config;
 mod cross;
 mod init;
+mod lint;
+mod lint_props;
 mod parse;
 mod props;
 mod support;

@@ -3,5 +3,6 @@
 //! `cargo test --features e2e --test e2e`.
 
 mod build;
+mod precommit;
 mod smoke;
 mod support;

@@ -1,0 +1,155 @@
+//! What the rules read: the parsed Dockerfile, its stage graph, the facts
+//! derived from the graph once (what ships, what is built, what is copied),
+//! and the commands of every RUN.
+
+use super::CrossFile;
+use super::script::{Command, run_commands};
+use crate::config::Strategy;
+use crate::dockerfile::shell::Lexer;
+use crate::dockerfile::{Dockerfile, Flag, Instruction, PlatformKind, StageGraph};
+
+/// One Dockerfile, ready to be checked.
+pub struct Context<'a> {
+    pub df: &'a Dockerfile,
+    pub graph: &'a StageGraph,
+    /// The existing Dockerfile.cross of this Dockerfile, if any.
+    pub cross: Option<&'a CrossFile>,
+    /// The strategy `xbuild cross` uses for this Dockerfile (XB010).
+    pub strategy: Strategy,
+    /// Per stage: its filesystem is in the image.
+    pub ships: Vec<bool>,
+    /// Per stage: it is built when the target is.
+    pub reachable: Vec<bool>,
+    /// Per stage: a built stage copies or mounts its files.
+    pub consumed: Vec<bool>,
+    /// Per instruction: the commands of a RUN (empty otherwise).
+    commands: Vec<Vec<Command>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        df: &'a Dockerfile,
+        graph: &'a StageGraph,
+        cross: Option<&'a CrossFile>,
+        strategy: Strategy,
+    ) -> Self {
+        Context {
+            df,
+            graph,
+            cross,
+            strategy,
+            ships: graph.ships(),
+            reachable: graph.reachable(),
+            consumed: graph.consumed(),
+            commands: df
+                .instructions
+                .iter()
+                .map(|ins| run_commands(&df.source, ins))
+                .collect(),
+        }
+    }
+
+    /// The FROM instruction of a stage.
+    pub fn from(&self, stage: usize) -> &'a Instruction {
+        &self.df.instructions[self.graph.stages[stage].from]
+    }
+
+    /// The instructions after a stage's FROM, with their indices.
+    pub fn body(&self, stage: usize) -> impl Iterator<Item = (usize, &'a Instruction)> + 'a {
+        let df = self.df;
+        self.graph.stages[stage]
+            .body
+            .clone()
+            .map(move |i| (i, &df.instructions[i]))
+    }
+
+    /// The commands RUN instruction `index` executes.
+    pub fn commands(&self, index: usize) -> &[Command] {
+        &self.commands[index]
+    }
+
+    /// The stage runs on the build platform: the nearest `--platform` in its
+    /// chain (the stage itself, then what it is built FROM) is
+    /// `$BUILDPLATFORM` (every one of them, on a FROM with several).
+    pub fn pinned(&self, stage: usize) -> bool {
+        self.graph
+            .chain(stage)
+            .into_iter()
+            .map(|s| &self.graph.stages[s].platforms)
+            .find(|p| !p.is_empty())
+            .is_some_and(|p| p.iter().all(|f| platform_kind(f) == PlatformKind::Build))
+    }
+
+    /// The stage's one `--platform` flag. A FROM with several is XB003's
+    /// alone: the other platform rules skip it.
+    pub fn platform(&self, stage: usize) -> Option<&'a Flag> {
+        match self.graph.stages[stage].platforms.as_slice() {
+            [f] => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The stage's label for messages: `builder`, or `#2`.
+    pub fn label(&self, stage: usize) -> String {
+        self.graph.stages[stage].label()
+    }
+}
+
+/// What a `--platform` value means, decided the way BuildKit's linter
+/// decides it: expand the value; `$BUILDPLATFORM` or `$TARGETPLATFORM` when
+/// that variable is the only one expanded and the result is exactly its
+/// value (so `${TARGETPLATFORM:-linux/amd64}` counts too); a literal when
+/// nothing is expanded.
+pub fn platform_kind(flag: &Flag) -> PlatformKind {
+    const BUILD: &str = "\u{0}build";
+    const TARGET: &str = "\u{0}target";
+    let Some(value) = flag.value.as_deref() else {
+        return PlatformKind::Other;
+    };
+    let env = |k: &str| match k {
+        "BUILDPLATFORM" => Some(BUILD.to_string()),
+        "TARGETPLATFORM" => Some(TARGET.to_string()),
+        _ => None,
+    };
+    let Ok(p) = Lexer::new('\\').process(value, &env) else {
+        return PlatformKind::Other;
+    };
+    let only =
+        |name: &str| p.matched.len() == 1 && p.matched.contains(name) && p.unmatched.is_empty();
+    if only("BUILDPLATFORM") && p.result == BUILD {
+        PlatformKind::Build
+    } else if only("TARGETPLATFORM") && p.result == TARGET {
+        PlatformKind::Target
+    } else if p.matched.is_empty() && p.unmatched.is_empty() && !value.contains('$') {
+        PlatformKind::Literal
+    } else {
+        PlatformKind::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(v: &str) -> PlatformKind {
+        platform_kind(&Flag {
+            text: format!("--platform={v}"),
+            name: "platform".into(),
+            value: Some(v.into()),
+            span: 0..0,
+        })
+    }
+
+    #[test]
+    fn platform_kinds_like_buildkit() {
+        assert_eq!(kind("$BUILDPLATFORM"), PlatformKind::Build);
+        assert_eq!(kind("${BUILDPLATFORM}"), PlatformKind::Build);
+        assert_eq!(kind("\"${BUILDPLATFORM}\""), PlatformKind::Build);
+        assert_eq!(kind("$TARGETPLATFORM"), PlatformKind::Target);
+        assert_eq!(kind("${TARGETPLATFORM:-linux/amd64}"), PlatformKind::Target);
+        assert_eq!(kind("linux/amd64"), PlatformKind::Literal);
+        assert_eq!(kind("\"linux/arm64\""), PlatformKind::Literal);
+        assert_eq!(kind("$BUILDOS/$TARGETARCH"), PlatformKind::Other);
+        assert_eq!(kind("${P:-linux/amd64}"), PlatformKind::Other);
+    }
+}

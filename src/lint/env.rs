@@ -1,0 +1,92 @@
+//! The value a variable has when a RUN starts: set by `ENV` or by `ARG`
+//! with a default, in the stage or in the stages it is built FROM (a stage
+//! inherits its parent's environment and ARGs, as BuildKit's
+//! `dispatchState.init` does). `ENV` always wins over `ARG`, as in BuildKit.
+
+use super::Context;
+use crate::dockerfile::{Instruction, Span};
+
+/// Where a variable got its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// The value as written (quotes kept).
+    pub value: String,
+    /// A fixed value: not empty and no `$`.
+    pub literal: bool,
+    /// The `NAME=value` word in the ENV or ARG instruction.
+    pub span: Span,
+    from_env: bool,
+}
+
+/// The binding of `name` for instruction `upto` of `stage` (instructions
+/// of the stage before `upto`, and all of its ancestors').
+pub fn lookup(cx: &Context, stage: usize, upto: usize, name: &str) -> Option<Binding> {
+    let mut found: Option<Binding> = None;
+    for s in cx.graph.chain(stage).into_iter().rev() {
+        let body = cx.graph.stages[s].body.clone();
+        let end = if s == stage {
+            upto.min(body.end)
+        } else {
+            body.end
+        };
+        for ins in &cx.df.instructions[body.start..end.max(body.start)] {
+            match ins.command.as_str() {
+                "env" => {
+                    for kv in ins.args.chunks(3) {
+                        if kv[0] == name {
+                            found = Some(binding(ins, name, &kv[1], true));
+                        }
+                    }
+                }
+                "arg" => {
+                    for w in &ins.args {
+                        if let Some((k, v)) = w.split_once('=')
+                            && k == name
+                            && !found.as_ref().is_some_and(|b| b.from_env)
+                        {
+                            found = Some(binding(ins, name, v, false));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+fn binding(ins: &Instruction, name: &str, value: &str, from_env: bool) -> Binding {
+    let unquoted = value.trim_matches(|c| c == '"' || c == '\'');
+    Binding {
+        value: value.to_string(),
+        literal: !unquoted.is_empty() && !value.contains('$'),
+        span: key_span(ins, name),
+        from_env,
+    }
+}
+
+/// The span of the `NAME=value` (or `NAME value`) word in an ENV or ARG.
+fn key_span(ins: &Instruction, name: &str) -> Span {
+    let text = &ins.line.text;
+    let bytes = text.as_bytes();
+    let mut from = ins.args_offset;
+    while let Some(pos) = text[from..].find(name) {
+        let start = from + pos;
+        let end = start + name.len();
+        let before_ok = start == 0 || bytes[start - 1].is_ascii_whitespace();
+        let after_ok = end == text.len() || bytes[end] == b'=' || bytes[end].is_ascii_whitespace();
+        if before_ok && after_ok {
+            let word_end = text[end..]
+                .find(|c: char| c.is_ascii_whitespace())
+                .map_or(text.len(), |e| end + e);
+            let word_end = if word_end == end {
+                text.len()
+            } else {
+                word_end
+            };
+            return ins.line.span(start..word_end);
+        }
+        from = end;
+    }
+    ins.span.clone()
+}

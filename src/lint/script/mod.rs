@@ -1,0 +1,361 @@
+//! The commands a RUN executes, read the way a POSIX shell splits them, well
+//! enough to tell which program runs with which environment assignments:
+//! `GOARCH=amd64 go build`, `export CGO_ENABLED=0 && go build`,
+//! `env GOARCH=arm64 go build`. Quotes, escapes, `$(...)` and backticks
+//! stay inside their word; `&&`, `||`, `;`, `|`, `&`, newlines and
+//! parentheses end a command; `#` at a word start begins a comment.
+//!
+//! Sources: the RUN's shell-form text (after its flags), its heredoc bodies
+//! when the heredoc is the script (`RUN <<EOF`, `RUN bash <<EOF`), or the
+//! JSON form's arguments (`["sh", "-c", "..."]` is read as a script). Every
+//! word keeps its span in the Dockerfile.
+
+mod words;
+
+use crate::dockerfile::{Instruction, Span};
+use regex::Regex;
+use std::ops::Range;
+use std::sync::LazyLock;
+use words::split;
+
+static ASSIGNMENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*=").expect("regex"));
+
+/// Shell words that come before the command they introduce.
+const KEYWORDS: &[&str] = &[
+    "!", "{", "}", "if", "then", "else", "elif", "do", "while", "until", "time", "exec", "nohup",
+    "command", "builtin",
+];
+
+/// Programs that read a script from their standard input.
+const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
+
+/// One word of a command: its text with quotes and escapes removed, and its
+/// span in the Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    /// The word as written (quotes kept).
+    pub raw: String,
+    pub span: Span,
+}
+
+/// `NAME=value` in front of a command, after `env`, or from an earlier
+/// `export` in the same script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assign {
+    pub name: String,
+    /// The value with quotes removed.
+    pub value: String,
+    /// A fixed value: not empty, no `$` expansion and no command substitution.
+    pub literal: bool,
+    pub span: Span,
+}
+
+/// A simple command with the environment it runs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// Assignments in effect, in order (later ones win).
+    pub env: Vec<Assign>,
+    /// The program and its arguments.
+    pub argv: Vec<Word>,
+}
+
+impl Command {
+    /// The program's file name (`/usr/local/go/bin/go` -> `go`).
+    pub fn program(&self) -> &str {
+        let p = self.argv.first().map_or("", |w| w.text.as_str());
+        p.rsplit('/').next().unwrap_or(p)
+    }
+
+    /// The first argument that is not an option (`build` in `go build -o x`).
+    pub fn subcommand(&self) -> Option<&Word> {
+        self.argv.iter().skip(1).find(|w| !w.text.starts_with('-'))
+    }
+
+    /// The assignment of `name` in effect for this command.
+    pub fn var(&self, name: &str) -> Option<&Assign> {
+        self.env.iter().rev().find(|a| a.name == name)
+    }
+
+    /// The program and its subcommand, for labels.
+    pub fn span(&self) -> Span {
+        let start = self.argv.first().map_or(0, |w| w.span.start);
+        let end = match self.subcommand() {
+            Some(sub) if self.has_subcommands() => sub.span.end,
+            _ => self.argv.first().map_or(start, |w| w.span.end),
+        };
+        start..end.max(start)
+    }
+
+    fn has_subcommands(&self) -> bool {
+        matches!(
+            self.program(),
+            "go" | "xx-go" | "cargo" | "xx-cargo" | "cmake"
+        )
+    }
+
+    /// `go build` or `go install` (the plain Go toolchain).
+    pub fn is_go_build(&self) -> bool {
+        self.program() == "go" && self.sub_is(&["build", "install"])
+    }
+
+    /// Any Go build, `xx-go build` (tonistiigi/xx) included.
+    pub fn is_any_go_build(&self) -> bool {
+        matches!(self.program(), "go" | "xx-go") && self.sub_is(&["build", "install"])
+    }
+
+    fn sub_is(&self, names: &[&str]) -> bool {
+        self.subcommand()
+            .is_some_and(|w| names.contains(&w.text.as_str()))
+    }
+
+    fn has_arg(&self, prefix: &str) -> bool {
+        self.argv.iter().skip(1).any(|w| w.text.starts_with(prefix))
+    }
+
+    /// Produces machine code: `go build`, `cargo build`, `make`, a C
+    /// compiler, `cmake --build`. `make` whose targets are all known not to
+    /// build binaries (`make docs`, `make manifests`) does not count.
+    pub fn compiles(&self) -> bool {
+        match self.program() {
+            "go" | "xx-go" => self.sub_is(&["build", "install"]),
+            "cargo" | "xx-cargo" => self.sub_is(&["build", "install", "zigbuild", "rustc"]),
+            "make" | "gmake" => !self.make_targets_are_not_binaries(),
+            "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "xx-clang" | "xx-clang++" => true,
+            "cmake" => self.has_arg("--build"),
+            _ => false,
+        }
+    }
+
+    /// `cargo build --target ...`: the compiler is told what to build for.
+    pub fn names_a_target(&self) -> bool {
+        matches!(self.program(), "cargo" | "xx-cargo") && self.has_arg("--target")
+    }
+
+    fn make_targets_are_not_binaries(&self) -> bool {
+        const NOT_BINARIES: &[&str] = &[
+            "doc",
+            "docs",
+            "html",
+            "man",
+            "manifests",
+            "generate",
+            "fmt",
+            "vet",
+            "lint",
+            "test",
+            "tests",
+            "check",
+            "clean",
+            "help",
+            "bundle",
+            "helm",
+            "chart",
+            "charts",
+            "crds",
+            "api-docs",
+            "site",
+        ];
+        let mut targets = Vec::new();
+        let mut args = self.argv.iter().skip(1);
+        while let Some(w) = args.next() {
+            let t = w.text.as_str();
+            if matches!(t, "-C" | "-f" | "-j" | "-l" | "-o" | "-W" | "-I") {
+                args.next();
+            } else if !t.starts_with('-') && !t.contains('=') {
+                targets.push(t);
+            }
+        }
+        !targets.is_empty() && targets.iter().all(|t| NOT_BINARIES.contains(t))
+    }
+}
+
+/// The commands of a RUN instruction (empty for any other instruction).
+pub fn run_commands(source: &str, ins: &Instruction) -> Vec<Command> {
+    if ins.command != "run" {
+        return Vec::new();
+    }
+    if ins.json {
+        return json_commands(ins);
+    }
+    let start = ins.args_offset;
+    let text = &ins.line.text[start..];
+    let mut out = commands(text, &|r: Range<usize>| {
+        ins.line.span(start + r.start..start + r.end)
+    });
+    let script_on_stdin = out.first().is_none_or(|c| {
+        let p = c.program();
+        p.is_empty() || p.contains("<<") || SHELLS.contains(&p)
+    });
+    if script_on_stdin {
+        for h in &ins.heredocs {
+            let base = h.body_span.start;
+            let body = &source[h.body_span.clone()];
+            out.extend(commands(body, &|r: Range<usize>| {
+                base + r.start..base + r.end
+            }));
+        }
+    }
+    out
+}
+
+/// `RUN ["go", "build"]` or `RUN ["sh", "-c", "GOARCH=amd64 go build"]`.
+/// JSON strings have no spans of their own: every word gets the RUN's span.
+fn json_commands(ins: &Instruction) -> Vec<Command> {
+    let whole = ins.span.clone();
+    if let [shell, flag, script, ..] = ins.args.as_slice()
+        && SHELLS.contains(&shell.rsplit('/').next().unwrap_or(shell))
+        && flag.starts_with('-')
+        && flag.contains('c')
+    {
+        return commands(script, &|_| whole.clone());
+    }
+    let argv = ins
+        .args
+        .iter()
+        .map(|a| Word {
+            text: a.clone(),
+            raw: a.clone(),
+            span: whole.clone(),
+        })
+        .collect::<Vec<_>>();
+    let mut exports = Vec::new();
+    build(argv, &mut exports).into_iter().collect()
+}
+
+/// Splits `script` into simple commands; `map` turns a byte range of
+/// `script` into a span of the Dockerfile.
+pub fn commands(script: &str, map: &dyn Fn(Range<usize>) -> Span) -> Vec<Command> {
+    let mut out = Vec::new();
+    let mut exports: Vec<Assign> = Vec::new();
+    for words in split(script) {
+        let words = words
+            .into_iter()
+            .map(|(text, r)| Word {
+                text,
+                raw: script[r.clone()].to_string(),
+                span: map(r),
+            })
+            .collect();
+        out.extend(build(words, &mut exports));
+    }
+    out
+}
+
+/// Turns the words of one simple command into a [`Command`]; `export`
+/// assignments are remembered for the commands after it.
+fn build(words: Vec<Word>, exports: &mut Vec<Assign>) -> Option<Command> {
+    let mut words = words.into_iter().peekable();
+    let mut env = exports.clone();
+    loop {
+        while words
+            .peek()
+            .is_some_and(|w| KEYWORDS.contains(&w.raw.as_str()))
+        {
+            words.next();
+        }
+        while let Some(a) = words.peek().and_then(assignment) {
+            env.push(a);
+            words.next();
+        }
+        match words.peek().map(|w| w.text.as_str()) {
+            Some("env") => {
+                words.next();
+                while words.peek().is_some_and(|w| w.text.starts_with('-')) {
+                    words.next();
+                }
+            }
+            Some("export") => {
+                words.next();
+                exports.extend(words.filter_map(|w| assignment(&w)));
+                return None;
+            }
+            _ => break,
+        }
+    }
+    let argv: Vec<Word> = words.collect();
+    (!argv.is_empty()).then_some(Command { env, argv })
+}
+
+fn assignment(w: &Word) -> Option<Assign> {
+    let m = ASSIGNMENT.find(&w.raw)?;
+    let name = w.raw[..m.end() - 1].to_string();
+    let raw_value = &w.raw[m.end()..];
+    let value = w.text.split_once('=').map_or("", |(_, v)| v).to_string();
+    Some(Assign {
+        literal: !value.is_empty() && !raw_value.contains(['$', '`']),
+        name,
+        value,
+        span: w.span.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmds(s: &str) -> Vec<Command> {
+        commands(s, &|r| r)
+    }
+
+    fn show(c: &Command) -> String {
+        let env: Vec<String> = c
+            .env
+            .iter()
+            .map(|a| format!("{}={}{}", a.name, a.value, if a.literal { "" } else { "?" }))
+            .collect();
+        let argv: Vec<&str> = c.argv.iter().map(|w| w.text.as_str()).collect();
+        format!("[{}] {}", env.join(" "), argv.join(" "))
+    }
+
+    #[test]
+    fn splits_commands_and_assignments() {
+        let got: Vec<String> = cmds(
+            "cd /src && CGO_ENABLED=0 GOARCH=\"$TARGETARCH\" go build -o /m . || exit 1; env -i GOARCH=arm64 go install ./x",
+        )
+        .iter()
+        .map(show)
+        .collect();
+        assert_eq!(
+            got,
+            vec![
+                "[] cd /src",
+                "[CGO_ENABLED=0 GOARCH=$TARGETARCH?] go build -o /m .",
+                "[] exit 1",
+                "[GOARCH=arm64] go install ./x",
+            ]
+        );
+    }
+
+    #[test]
+    fn exports_carry_to_later_commands() {
+        let c = cmds("export GOARCH=amd64 CGO_ENABLED=0 && if go build; then echo 'a && b'; fi");
+        assert_eq!(c.len(), 3);
+        assert_eq!(show(&c[0]), "[GOARCH=amd64 CGO_ENABLED=0] go build");
+        assert!(c[0].is_go_build());
+        assert_eq!(c[1].argv[1].text, "a && b");
+    }
+
+    #[test]
+    fn quotes_substitutions_comments_and_redirects() {
+        let c = cmds("# make all\nX=$(uname -m) make -C src all 2>&1 | tee log\n`cc` x");
+        assert_eq!(show(&c[0]), "[X=$(uname -m)?] make -C src all 2>&1");
+        assert!(c[0].compiles());
+        assert_eq!(show(&c[2]), "[] `cc` x");
+        assert!(!cmds("make docs manifests")[0].compiles());
+        assert!(cmds("make")[0].compiles());
+        assert!(!cmds("apt-get install -y make gcc")[0].compiles());
+        assert!(cmds("/usr/bin/gcc -o x x.c")[0].compiles());
+        assert!(cmds("cmake --build build")[0].compiles());
+        assert!(!cmds("cmake -S . -B build")[0].compiles());
+    }
+
+    #[test]
+    fn spans_point_at_the_words() {
+        let s = "  GOARCH=amd64   go build -o x";
+        let c = &cmds(s)[0];
+        assert_eq!(&s[c.env[0].span.clone()], "GOARCH=amd64");
+        assert_eq!(&s[c.span()], "go build");
+    }
+}
