@@ -35,7 +35,7 @@ pub fn run(
     let name = super::display(&dockerfile);
     let text = fsutil::read_text(&dockerfile, "the Dockerfile")?;
     let df = dockerfile::parse(&name, &text)?;
-    let graph = StageGraph::new(&df, target, &[])?;
+    let graph = StageGraph::new(&df, target, &project.config.build.args)?;
     let plan = CrossPlan::new(&df, &graph, strategy);
     let rewritten = plan.apply(&df);
 

@@ -27,12 +27,13 @@ pub fn run(
 ) -> Result<ExitStatus, Error> {
     let project = config::load(dir, config)?;
     let ignore = project.config.lint.ignore.clone();
-    let options = Options::new(
+    let mut options = Options::new(
         ignore,
         "xbuild.toml [lint] ignore",
         args.select.clone(),
         project.config.dockerfile.strategy,
     )?;
+    options.build_args = project.config.build.args.clone();
 
     let mut reports: Vec<FileReport> = Vec::new();
     let mut errors: Vec<Error> = Vec::new();

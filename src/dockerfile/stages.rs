@@ -78,14 +78,29 @@ pub enum PlatformKind {
 }
 
 impl PlatformKind {
-    /// Classifies a `--platform` value as written.
+    /// Classifies a `--platform` value as BuildKit's linter does: expanded,
+    /// so quotes and `${TARGETPLATFORM:-x}` forms are recognised.
     pub fn of(value: &str) -> PlatformKind {
-        let v = value.trim_matches(|c| c == '"' || c == '\'');
-        match v {
-            "$BUILDPLATFORM" | "${BUILDPLATFORM}" => PlatformKind::Build,
-            "$TARGETPLATFORM" | "${TARGETPLATFORM}" => PlatformKind::Target,
-            _ if !v.contains('$') => PlatformKind::Literal,
-            _ => PlatformKind::Other,
+        const BUILD: &str = "\u{0}build";
+        const TARGET: &str = "\u{0}target";
+        let env = |k: &str| match k {
+            "BUILDPLATFORM" => Some(BUILD.to_string()),
+            "TARGETPLATFORM" => Some(TARGET.to_string()),
+            _ => None,
+        };
+        let Ok(p) = Lexer::new('\\').process(value, &env) else {
+            return PlatformKind::Other;
+        };
+        let only =
+            |name: &str| p.matched.len() == 1 && p.matched.contains(name) && p.unmatched.is_empty();
+        if only("BUILDPLATFORM") && p.result == BUILD {
+            PlatformKind::Build
+        } else if only("TARGETPLATFORM") && p.result == TARGET {
+            PlatformKind::Target
+        } else if p.matched.is_empty() && p.unmatched.is_empty() && !value.contains('$') {
+            PlatformKind::Literal
+        } else {
+            PlatformKind::Other
         }
     }
 }
@@ -307,14 +322,14 @@ impl StageGraph {
                         args.push(w.split_once('=').map_or(w.as_str(), |(n, _)| n).to_string());
                     }
                 }
-                for caps in TARGET_REF.captures_iter(&ins.line.text) {
-                    target_uses.push(caps[1].to_string());
+                // ONBUILD runs in a later image, not in this stage.
+                if ins.command == "onbuild" {
+                    continue;
                 }
+                target_uses.extend(target_refs(&ins.line.text, df.escape));
                 if ins.command == "run" {
                     for h in &ins.heredocs {
-                        for caps in TARGET_REF.captures_iter(&h.content) {
-                            target_uses.push(caps[1].to_string());
-                        }
+                        target_uses.extend(target_refs(&h.content, '\\'));
                     }
                 }
             }
@@ -493,6 +508,15 @@ impl StageGraph {
     }
 }
 
+/// The TARGET* variables referenced in `text`; an escaped `$` is literal.
+fn target_refs(text: &str, escape: char) -> Vec<String> {
+    TARGET_REF
+        .captures_iter(text)
+        .filter(|c| !text[..c.get(0).expect("match").start()].ends_with(escape))
+        .map(|c| c[1].to_string())
+        .collect()
+}
+
 fn lookup(
     globals: &BTreeMap<String, Option<String>>,
     overrides: &HashMap<&str, &str>,
@@ -565,6 +589,16 @@ mod tests {
     }
 
     #[test]
+    fn escaped_and_onbuild_target_references_do_not_count() {
+        let g = graph(
+            "FROM golang AS b\nRUN echo \\$TARGETARCH\nONBUILD RUN echo $TARGETOS\nFROM alpine\nCOPY --from=b / /\n",
+        );
+        assert!(!g.stages[0].is_cross_aware());
+        let g = graph("# escape=`\nFROM golang AS b\nRUN echo `$TARGETARCH $TARGETOS\n");
+        assert_eq!(g.stages[0].target_uses, vec!["TARGETOS"]);
+    }
+
+    #[test]
     fn base_matching_is_exact_like_buildkit() {
         let g = graph("FROM alpine AS base\nFROM Base\nFROM base\n");
         assert_eq!(g.stages[1].base, StageBase::Image("Base".into()));
@@ -595,5 +629,18 @@ mod tests {
         assert_eq!(PlatformKind::of("$TARGETPLATFORM"), PlatformKind::Target);
         assert_eq!(PlatformKind::of("linux/amd64"), PlatformKind::Literal);
         assert_eq!(PlatformKind::of("${P:-linux}"), PlatformKind::Other);
+        assert_eq!(
+            PlatformKind::of("\"${BUILDPLATFORM}\""),
+            PlatformKind::Build
+        );
+        assert_eq!(
+            PlatformKind::of("${TARGETPLATFORM:-linux/amd64}"),
+            PlatformKind::Target
+        );
+        assert_eq!(PlatformKind::of("\"linux/arm64\""), PlatformKind::Literal);
+        assert_eq!(
+            PlatformKind::of("$BUILDOS/$TARGETARCH"),
+            PlatformKind::Other
+        );
     }
 }

@@ -5,7 +5,6 @@
 use super::CrossFile;
 use super::script::{Command, run_commands};
 use crate::config::Strategy;
-use crate::dockerfile::shell::Lexer;
 use crate::dockerfile::{Dockerfile, Flag, Instruction, PlatformKind, StageGraph};
 
 /// One Dockerfile, ready to be checked.
@@ -101,30 +100,9 @@ impl<'a> Context<'a> {
 /// value (so `${TARGETPLATFORM:-linux/amd64}` counts too); a literal when
 /// nothing is expanded.
 pub fn platform_kind(flag: &Flag) -> PlatformKind {
-    const BUILD: &str = "\u{0}build";
-    const TARGET: &str = "\u{0}target";
-    let Some(value) = flag.value.as_deref() else {
-        return PlatformKind::Other;
-    };
-    let env = |k: &str| match k {
-        "BUILDPLATFORM" => Some(BUILD.to_string()),
-        "TARGETPLATFORM" => Some(TARGET.to_string()),
-        _ => None,
-    };
-    let Ok(p) = Lexer::new('\\').process(value, &env) else {
-        return PlatformKind::Other;
-    };
-    let only =
-        |name: &str| p.matched.len() == 1 && p.matched.contains(name) && p.unmatched.is_empty();
-    if only("BUILDPLATFORM") && p.result == BUILD {
-        PlatformKind::Build
-    } else if only("TARGETPLATFORM") && p.result == TARGET {
-        PlatformKind::Target
-    } else if p.matched.is_empty() && p.unmatched.is_empty() && !value.contains('$') {
-        PlatformKind::Literal
-    } else {
-        PlatformKind::Other
-    }
+    flag.value
+        .as_deref()
+        .map_or(PlatformKind::Other, PlatformKind::of)
 }
 
 #[cfg(test)]

@@ -41,6 +41,9 @@ pub struct Options {
     pub select: Option<Vec<String>>,
     /// The strategy `xbuild cross` uses, for XB010.
     pub strategy: Strategy,
+    /// `[build] args`: they override global ARG defaults, e.g. in
+    /// `FROM ${BASE}`, when the stage model is built.
+    pub build_args: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -49,6 +52,7 @@ impl Default for Options {
             ignore: Vec::new(),
             select: None,
             strategy: Strategy::Auto,
+            build_args: Vec::new(),
         }
     }
 }
@@ -77,6 +81,7 @@ impl Options {
             ignore: ids(ignore, ignore_from)?,
             select: select.map(|s| ids(s, "--select")).transpose()?,
             strategy,
+            build_args: Vec::new(),
         })
     }
 
@@ -139,7 +144,12 @@ pub struct FileReport {
 
 /// Checks one Dockerfile.
 pub fn check(input: &Input, options: &Options) -> FileReport {
-    let findings = match model(&input.name, &input.text, input.target.as_deref()) {
+    let findings = match model(
+        &input.name,
+        &input.text,
+        input.target.as_deref(),
+        &options.build_args,
+    ) {
         Ok((df, graph)) => findings(&df, &graph, input.cross.as_ref(), options),
         Err(f) => vec![f],
     };
@@ -155,6 +165,7 @@ pub(crate) fn model(
     name: &str,
     text: &str,
     target: Option<&str>,
+    build_args: &[(String, String)],
 ) -> Result<(Dockerfile, StageGraph), Finding> {
     let df = dockerfile::parse(name, text)
         .map_err(|e| parse_error(e.range(), e.message, e.label, e.help))?;
@@ -166,7 +177,7 @@ pub(crate) fn model(
             help,
         ));
     }
-    let graph = StageGraph::new(&df, target, &[]).map_err(|e| match e {
+    let graph = StageGraph::new(&df, target, build_args).map_err(|e| match e {
         StageError::Invalid {
             message,
             span,
