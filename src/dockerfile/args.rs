@@ -2,6 +2,12 @@
 //! arguments of each instruction become the values of its AST node.
 
 use super::split::parse_words;
+use regex::Regex;
+use std::sync::LazyLock;
+
+static JSON_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$").expect("number regex")
+});
 
 /// What a line parser returns: the node values and whether they came from a
 /// JSON array.
@@ -68,7 +74,14 @@ fn json(rest: &str) -> JsonOutcome {
     if !rest.starts_with('[') {
         return JsonOutcome::NotJson;
     }
-    match serde_json::from_str::<Vec<serde_json::Value>>(rest) {
+    let text = replace_lone_surrogates(rest);
+    match serde_json::from_str::<Vec<serde_json::Value>>(&text) {
+        // Go decodes up to 10,000 levels; a nested array is not a string.
+        Err(e)
+            if e.to_string().starts_with("recursion limit exceeded") && well_formed_json(&text) =>
+        {
+            JsonOutcome::NotStrings
+        }
         Err(_) => JsonOutcome::NotJson,
         Ok(values) => {
             let mut out = Vec::with_capacity(values.len());
@@ -81,6 +94,171 @@ fn json(rest: &str) -> JsonOutcome {
             JsonOutcome::Array(out)
         }
     }
+}
+
+/// Go's JSON decoder turns a `\uD800`-`\uDFFF` escape that is not half of a
+/// valid pair into U+FFFD; serde_json rejects it.
+fn replace_lone_surrogates(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("\\u") {
+        return text.into();
+    }
+    let unit = |s: &str, at: usize| -> Option<u16> {
+        let hex = s.get(at + 2..at + 6)?;
+        (s.get(at..at + 2)? == "\\u")
+            .then(|| u16::from_str_radix(hex, 16).ok())
+            .flatten()
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        if rest.starts_with("\\\\") {
+            out.push_str("\\\\");
+            i += 2;
+            continue;
+        }
+        if let Some(u) = unit(text, i) {
+            if (0xD800..0xDC00).contains(&u)
+                && unit(text, i + 6).is_some_and(|v| (0xDC00..0xE000).contains(&v))
+            {
+                out.push_str(&text[i..i + 12]);
+                i += 12;
+                continue;
+            }
+            if (0xD800..0xE000).contains(&u) {
+                out.push_str("\\ufffd");
+                i += 6;
+                continue;
+            }
+        }
+        let c = rest.chars().next().expect("not at the end");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out.into()
+}
+
+/// Whether `text` is one well-formed JSON value (and only blanks after it)
+/// nested at most 10,000 deep, as Go's decoder requires. Iterative, so depth
+/// costs no stack.
+fn well_formed_json(text: &str) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Frame {
+        Array,
+        Object,
+    }
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut stack: Vec<Frame> = Vec::new();
+    let ws = |i: &mut usize| {
+        while *i < b.len() && matches!(b[*i], b' ' | b'\t' | b'\n' | b'\r') {
+            *i += 1;
+        }
+    };
+    // Expect a value at i; returns false when there is none.
+    loop {
+        ws(&mut i);
+        // A value.
+        match b.get(i) {
+            Some(b'[') | Some(b'{') => {
+                let frame = if b[i] == b'[' {
+                    Frame::Array
+                } else {
+                    Frame::Object
+                };
+                stack.push(frame);
+                if stack.len() > 10_000 {
+                    return false;
+                }
+                i += 1;
+                ws(&mut i);
+                let close = if frame == Frame::Array { b']' } else { b'}' };
+                if b.get(i) == Some(&close) {
+                    stack.pop();
+                    i += 1;
+                } else {
+                    if frame == Frame::Object && !(string(b, &mut i) && colon(b, &mut i)) {
+                        return false;
+                    }
+                    continue;
+                }
+            }
+            Some(b'"') => {
+                if !string(b, &mut i) {
+                    return false;
+                }
+            }
+            Some(_) => {
+                let start = i;
+                while i < b.len()
+                    && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'-' | b'+' | b'.'))
+                {
+                    i += 1;
+                }
+                let lit = &text[start..i];
+                let number = JSON_NUMBER.is_match(lit);
+                if !(number || matches!(lit, "true" | "false" | "null")) {
+                    return false;
+                }
+            }
+            None => return false,
+        }
+        // After a value: close containers or move to the next element.
+        loop {
+            ws(&mut i);
+            let Some(&top) = stack.last() else {
+                return i == b.len();
+            };
+            let close = if top == Frame::Array { b']' } else { b'}' };
+            match b.get(i) {
+                Some(&c) if c == close => {
+                    stack.pop();
+                    i += 1;
+                }
+                Some(b',') => {
+                    i += 1;
+                    if top == Frame::Object {
+                        ws(&mut i);
+                        if !(string(b, &mut i) && colon(b, &mut i)) {
+                            return false;
+                        }
+                    }
+                    break;
+                }
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// A JSON string at `i` (moves past it).
+fn string(b: &[u8], i: &mut usize) -> bool {
+    if b.get(*i) != Some(&b'"') {
+        return false;
+    }
+    *i += 1;
+    while let Some(&c) = b.get(*i) {
+        *i += 1;
+        match c {
+            b'"' => return true,
+            b'\\' => *i += 1,
+            c if c < 0x20 => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Blanks, a `:`, blanks.
+fn colon(b: &[u8], i: &mut usize) -> bool {
+    while matches!(b.get(*i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        *i += 1;
+    }
+    if b.get(*i) != Some(&b':') {
+        return false;
+    }
+    *i += 1;
+    true
 }
 
 fn maybe_json(rest: &str) -> Result<Parsed, ArgsError> {
@@ -136,11 +314,13 @@ fn name_val(rest: &str, key: &str, escape: char) -> Result<Parsed, ArgsError> {
 }
 
 fn health(rest: &str) -> Result<Parsed, ArgsError> {
-    let sep = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    // Byte-wise ASCII blanks, as BuildKit's loop over `rest[i]` sees them.
+    let blank = |c: char| matches!(c, '\t'..='\r' | ' ');
+    let sep = rest.find(blank).unwrap_or(rest.len());
     if sep == 0 {
         return Ok(Parsed::default());
     }
-    let after = rest[sep..].trim_start();
+    let after = rest[sep..].trim_start_matches(blank);
     let cmd = maybe_json(after)?;
     let mut values = vec![rest[..sep].to_string()];
     values.extend(cmd.values);

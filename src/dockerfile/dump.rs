@@ -52,7 +52,7 @@ pub fn go_quote(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if is_go_print(c) => out.push(c),
+            c if super::gostr::is_print(c) => out.push(c),
             '\u{7}' => out.push_str("\\a"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
@@ -75,27 +75,6 @@ pub fn go_quote(s: &str) -> String {
     out
 }
 
-/// An approximation of Go's `unicode.IsPrint`: letters, marks, numbers,
-/// punctuation, symbols and the ASCII space; not controls, other spaces,
-/// format characters, private use or noncharacters.
-fn is_go_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    let u = c as u32;
-    let format = matches!(u,
-        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x8E2 | 0x180E
-        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
-        | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x1BCA0..=0x1BCA3
-        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F);
-    let private = matches!(u, 0xE000..=0xF8FF | 0xF0000..=0x10FFFF);
-    let nonchar = (u & 0xFFFE) == 0xFFFE || (0xFDD0..=0xFDEF).contains(&u);
-    !(format || private || nonchar)
-}
-
 #[cfg(test)]
 mod tests {
     use super::go_quote;
@@ -107,5 +86,7 @@ mod tests {
         assert_eq!(go_quote("☃ é"), "\"☃ é\"");
         assert_eq!(go_quote("\u{feff}\u{a0}"), r#""\ufeff\u00a0""#);
         assert_eq!(go_quote("\u{7f}"), r#""\x7f""#);
+        assert_eq!(go_quote("a\u{378}b"), r#""a\u0378b""#);
+        assert_eq!(go_quote("\u{13430}"), r#""\U00013430""#);
     }
 }

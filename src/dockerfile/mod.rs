@@ -14,6 +14,7 @@ mod args;
 pub mod dump;
 pub mod edit;
 mod error;
+pub mod gostr;
 mod heredoc;
 mod logical;
 mod parser;

@@ -120,7 +120,7 @@ impl<'a> Parser<'a> {
             self.directives_done = true;
             return Ok(false);
         };
-        let key = caps[1].to_lowercase();
+        let key = super::gostr::lower(&caps[1]);
         if !matches!(key.as_str(), "syntax" | "escape" | "check") {
             self.directives_done = true;
             return Ok(false);
@@ -181,6 +181,20 @@ impl<'a> Parser<'a> {
 
     fn run(mut self) -> Result<Dockerfile, ParseError> {
         let lines = physical_lines(self.source);
+        // BuildKit's line scanner gives up on a line of 64 KiB or more.
+        if let Some(&(off, raw)) = lines
+            .iter()
+            .find(|(_, l)| l.strip_suffix('\n').unwrap_or(l).len() >= 65536)
+        {
+            return Err(self.error(
+                off..off + trim_newline(raw).len(),
+                "dockerfile line greater than max allowed size of 65535",
+                "this line is too long",
+                Some(
+                    "BuildKit reads lines of at most 65535 bytes; split it with line continuations",
+                ),
+            ));
+        }
         let mut instructions: Vec<Instruction> = Vec::new();
         let mut warnings = Vec::new();
         let mut comments: Vec<String> = Vec::new();
@@ -317,7 +331,7 @@ impl<'a> Parser<'a> {
     ) -> Result<Instruction, ParseError> {
         let split = split_command(&line.text, self.escape);
         let keyword = line.text[split.cmd.clone()].to_string();
-        let command = keyword.to_lowercase();
+        let command = super::gostr::lower(&keyword);
         let flags = split
             .flags
             .iter()

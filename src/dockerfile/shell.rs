@@ -7,6 +7,7 @@
 //! buffer with the outer word (as in BuildKit); with `skip_unset_env` an unset
 //! variable is kept as written; `<<` plus following blanks is one raw token.
 
+use super::gostr::{is_digit, is_letter};
 use std::collections::BTreeSet;
 
 /// A lexer error, worded like BuildKit's.
@@ -59,7 +60,12 @@ impl Lexer {
     ) -> Result<Processed, LexError> {
         let mut st = State {
             lexer: *self,
-            chars: word.chars().collect(),
+            // Go's text/scanner skips a byte order mark at the very start.
+            chars: word
+                .strip_prefix('\u{feff}')
+                .unwrap_or(word)
+                .chars()
+                .collect(),
             pos: 0,
             env,
             raw_escapes: self.raw_escapes,
@@ -359,9 +365,9 @@ impl State<'_> {
     fn process_name(&mut self) -> String {
         let mut name = String::new();
         while let Some(ch) = self.peek() {
-            if name.is_empty() && ch.is_numeric() {
+            if name.is_empty() && is_digit(ch) {
                 while let Some(d) = self.peek() {
-                    if !d.is_numeric() {
+                    if !is_digit(d) {
                         break;
                     }
                     name.push(d);
@@ -373,7 +379,7 @@ impl State<'_> {
                 self.next();
                 return ch.to_string();
             }
-            if !ch.is_alphabetic() && !ch.is_numeric() && ch != '_' {
+            if !is_letter(ch) && !is_digit(ch) && ch != '_' {
                 break;
             }
             self.next();

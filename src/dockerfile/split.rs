@@ -49,12 +49,6 @@ pub(crate) fn split_command(line: &str, escape: char) -> Split {
     }
 }
 
-/// Go's `unicode.IsSpace` applied to one byte, as BuildKit's byte-wise flag
-/// scanner does (ASCII part only: a multi-byte character is never a blank).
-fn is_space_byte(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
-}
-
 /// BuildKit's `extractBuilderFlags`: returns where the arguments start and
 /// the flags found before them.
 fn extract_builder_flags(line: &str, escape: char) -> (usize, Vec<(String, Range<usize>)>) {
@@ -72,13 +66,15 @@ fn extract_builder_flags(line: &str, escape: char) -> (usize, Vec<(String, Range
     };
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
-    let mut buf: Vec<u8> = Vec::new();
+    // BuildKit writes each byte as the character of that code point
+    // (`WriteRune(rune(byte))`): flag text is read as Latin-1.
+    let mut buf = String::new();
     let mut quote = 0u8;
     let mut blank_ok = false;
     let mut word_start = 0;
     let mut ch = 0u8;
     let mut pos = 0;
-    let take = |buf: &mut Vec<u8>| String::from_utf8_lossy(&std::mem::take(buf)).into_owned();
+    let take = |buf: &mut String| std::mem::take(buf);
     while pos <= bytes.len() {
         if pos != bytes.len() {
             ch = bytes[pos];
@@ -87,12 +83,12 @@ fn extract_builder_flags(line: &str, escape: char) -> (usize, Vec<(String, Range
             if pos == bytes.len() {
                 break;
             }
-            if is_space_byte(ch) {
+            if super::gostr::is_space_byte(ch) {
                 pos += 1;
                 continue;
             }
             if ch != b'-' || pos + 1 == bytes.len() || bytes[pos + 1] != b'-' {
-                return (pos, words);
+                return (boundary(line, pos), words);
             }
             phase = Phase::Word;
             word_start = pos;
@@ -105,11 +101,11 @@ fn extract_builder_flags(line: &str, escape: char) -> (usize, Vec<(String, Range
             break;
         }
         if phase == Phase::Word {
-            if is_space_byte(ch) {
+            if super::gostr::is_space_byte(ch) {
                 phase = Phase::Spaces;
                 let word = take(&mut buf);
                 if word == "--" {
-                    return (pos, words);
+                    return (boundary(line, pos), words);
                 }
                 if blank_ok || !word.is_empty() {
                     words.push((word, word_start..pos));
@@ -133,7 +129,7 @@ fn extract_builder_flags(line: &str, escape: char) -> (usize, Vec<(String, Range
                 pos += 1;
                 ch = bytes[pos];
             }
-            buf.push(ch);
+            buf.push(char::from(ch));
             pos += 1;
             continue;
         }
@@ -152,10 +148,20 @@ fn extract_builder_flags(line: &str, escape: char) -> (usize, Vec<(String, Range
             pos += 1;
             ch = bytes[pos];
         }
-        buf.push(ch);
+        buf.push(char::from(ch));
         pos += 1;
     }
     (bytes.len(), words)
+}
+
+/// `pos`, or the next character boundary when a Latin-1 blank byte (0x85,
+/// 0xA0) ended a word inside a multi-byte character: BuildKit would go on
+/// from the middle of the character, which a `str` cannot.
+fn boundary(line: &str, mut pos: usize) -> usize {
+    while !line.is_char_boundary(pos) {
+        pos += 1;
+    }
+    pos
 }
 
 /// BuildKit's `parseWords`: words split on blanks, quotes kept, an escape
@@ -216,11 +222,11 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                     pos += 1;
                     continue;
                 }
-                buf.push(ch);
+                buf.push(char::from(ch));
                 pos += 1;
                 ch = chars[pos];
             }
-            buf.push(ch);
+            buf.push(char::from(ch));
             pos += 1;
             continue;
         }
@@ -235,10 +241,10 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                 continue;
             }
             pos += 1;
-            buf.push(ch);
+            buf.push(char::from(ch));
             ch = chars[pos];
         }
-        buf.push(ch);
+        buf.push(char::from(ch));
         pos += 1;
     }
     words
@@ -267,6 +273,9 @@ mod tests {
         assert_eq!(flags, vec!["--chown=a b", "--link"]);
         assert_eq!(&line[s.args], "src dst");
 
+        // Flag bytes are read as Latin-1, like BuildKit does.
+        let s = split_command("RUN --mount=target=/café true", '\\');
+        assert_eq!(s.flags[0].0, "--mount=target=/cafÃ©");
         let s = split_command("FROM", '\\');
         assert_eq!(s.args, 4..4);
         let s = split_command("CMD --doit -- [ ]", '\\');

@@ -10,6 +10,7 @@
 //! - The stages that *ship* are the target and the stages it is built FROM,
 //!   transitively: their filesystems end up in the image.
 
+use super::gostr;
 use super::shell::Lexer;
 use super::{Dockerfile, Flag, Span};
 use miette::{Diagnostic, NamedSource, SourceSpan};
@@ -253,8 +254,8 @@ impl StageGraph {
             }
             let (name, name_span) = match words.len() {
                 1 => (None, None),
-                3 if words[1].text.eq_ignore_ascii_case("as") => {
-                    let name = words[2].text.to_lowercase();
+                3 if gostr::is_as(&words[1].text) => {
+                    let name = gostr::lower(&words[2].text);
                     if !STAGE_NAME.is_match(&name) {
                         return Err(invalid(
                             words[2].span.clone(),
@@ -371,7 +372,7 @@ impl StageGraph {
             if let Ok(i) = v.parse::<usize>() {
                 return (i < count).then_some(i);
             }
-            by_lower.get(&v.to_lowercase()).copied()
+            by_lower.get(&gostr::lower(v)).copied()
         };
         let mut refs: Vec<Vec<StageRef>> = vec![Vec::new(); stages.len()];
         for s in &stages {
@@ -399,7 +400,7 @@ impl StageGraph {
 
         let target = match target {
             None => stages.len() - 1,
-            Some(t) => match by_lower.get(&t.to_lowercase()) {
+            Some(t) => match by_lower.get(&gostr::lower(t)) {
                 Some(&i) => i,
                 None => {
                     let names: Vec<&str> =
@@ -501,7 +502,7 @@ impl StageGraph {
         if let Ok(i) = name.parse::<usize>() {
             return (i < self.stages.len()).then_some(i);
         }
-        let lower = name.to_lowercase();
+        let lower = gostr::lower(name);
         self.stages
             .iter()
             .position(|s| s.name.as_deref() == Some(lower.as_str()))
