@@ -222,11 +222,11 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                     pos += 1;
                     continue;
                 }
-                buf.push(char::from(ch));
+                buf.push(ch);
                 pos += 1;
                 ch = chars[pos];
             }
-            buf.push(char::from(ch));
+            buf.push(ch);
             pos += 1;
             continue;
         }
@@ -241,10 +241,10 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                 continue;
             }
             pos += 1;
-            buf.push(char::from(ch));
+            buf.push(ch);
             ch = chars[pos];
         }
-        buf.push(char::from(ch));
+        buf.push(ch);
         pos += 1;
     }
     words
