@@ -44,6 +44,12 @@ pub enum Command {
     #[command(visible_alias = "docker-buildx")]
     Build(BuildArgs),
 
+    /// Cross-compile the Dockerfile's Go binary on this machine for each
+    /// platform, with the host's go and its build cache, into
+    /// <[go] out-dir>/<os>_<arch>[_<variant>]/<name> (what `build --go host`
+    /// copies into the image).
+    GoBuild(GoBuildArgs),
+
     /// Manage persistent buildx builders (one per project, or a group of
     /// remote nodes) as configured in [builder].
     #[command(subcommand)]
@@ -135,6 +141,39 @@ pub struct BuildArgs {
     /// Output format of the plan (--dry-run) or of the final summary.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct GoBuildArgs {
+    /// Target platforms, comma-separated [default: $PLATFORMS, else
+    /// [image] platforms, else linux/amd64,linux/arm64].
+    #[arg(long, value_name = "LIST")]
+    pub platform: Option<String>,
+
+    /// Pass `-a` to go build: rebuild every package instead of using the
+    /// host build cache (by default the Dockerfile's `-a` is dropped).
+    #[arg(long)]
+    pub rebuild_all: bool,
+
+    /// A build argument NAME=VALUE (repeatable), for ARGs the Go stage uses
+    /// (e.g. a VERSION in -ldflags); NAME alone takes the value from the
+    /// environment.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub build_arg: Vec<String>,
+
+    /// The stage the image is built from [default: [dockerfile] target, else
+    /// the last stage].
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// How many platforms to build at once [default: the number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
+
+    /// Print the go build commands (with their environment and directory)
+    /// and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -145,11 +145,7 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
         None => "docker".to_string(),
     };
 
-    let platforms = match (&args.platform, non_empty(env("PLATFORMS"))) {
-        (Some(list), _) => parse_platforms(list, "--platform")?,
-        (None, Some(list)) => parse_platforms(&list, "$PLATFORMS")?,
-        (None, None) => cfg.image.platforms.clone(),
-    };
+    let platforms = platforms(args.platform.as_deref(), &cfg.image.platforms, env)?;
 
     let tags = if !args.tag.is_empty() {
         args.tag.clone()
@@ -188,18 +184,7 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
         return Err(BuildError::NoTags);
     }
 
-    let mut build_args = cfg.build.args.clone();
-    for a in &args.build_arg {
-        let (k, v) = match a.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => match env(a) {
-                Some(v) => (a.clone(), v),
-                None => return Err(BuildError::BuildArg { arg: a.clone() }),
-            },
-        };
-        build_args.retain(|(key, _)| *key != k);
-        build_args.push((k, v));
-    }
+    let build_args = build_args(&cfg.build.args, &args.build_arg, env)?;
 
     let driver = match &args.driver {
         Some(name) => {
@@ -262,6 +247,41 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
         progress,
         no_cache: args.no_cache || cfg.build.no_cache,
     })
+}
+
+/// `[build] args` with `--build-arg NAME=VALUE` (or `NAME`, from the
+/// environment) on top.
+pub(crate) fn build_args(
+    config: &[(String, String)],
+    cli: &[String],
+    env: Env,
+) -> Result<Vec<(String, String)>, BuildError> {
+    let mut build_args = config.to_vec();
+    for a in cli {
+        let (k, v) = match a.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => match env(a) {
+                Some(v) => (a.clone(), v),
+                None => return Err(BuildError::BuildArg { arg: a.clone() }),
+            },
+        };
+        build_args.retain(|(key, _)| *key != k);
+        build_args.push((k, v));
+    }
+    Ok(build_args)
+}
+
+/// Target platforms from `--platform`, else `$PLATFORMS`, else the config.
+pub(crate) fn platforms(
+    flag: Option<&str>,
+    configured: &[Platform],
+    env: Env,
+) -> Result<Vec<Platform>, BuildError> {
+    match (flag, non_empty(env("PLATFORMS"))) {
+        (Some(list), _) => parse_platforms(list, "--platform"),
+        (None, Some(list)) => parse_platforms(&list, "$PLATFORMS"),
+        (None, None) => Ok(configured.to_vec()),
+    }
 }
 
 fn parse_platforms(list: &str, origin: &'static str) -> Result<Vec<Platform>, BuildError> {

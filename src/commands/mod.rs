@@ -5,6 +5,7 @@ pub mod builder;
 pub mod config;
 pub mod cross;
 pub mod debug;
+pub mod go_build;
 pub mod init;
 
 use crate::cli::{Cli, Command, DebugCommand};
@@ -20,6 +21,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Config(args) => config::run(dir, config, &args),
         Command::Cross(args) => cross::run(dir, config, &args),
         Command::Build(args) => build::run(dir, config, &args),
+        Command::GoBuild(args) => go_build::run(dir, config, &args),
         Command::Builder(cmd) => builder::run(dir, config, &cmd),
         Command::Debug(DebugCommand::Parse { file }) => debug::parse(dir, &file),
     }
