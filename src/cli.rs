@@ -133,6 +133,14 @@ pub struct BuildArgs {
     #[arg(long)]
     pub keep_cross: bool,
 
+    /// Where the Go binary is compiled: `host` cross-compiles it with this
+    /// machine's go and build cache and copies it into the image; `container`
+    /// builds the Dockerfile's Go stage as written; `auto` uses the host when
+    /// the Go stage can be read and a new enough go is on PATH [default:
+    /// [go] mode, else auto].
+    #[arg(long = "go", value_enum, value_name = "MODE")]
+    pub go: Option<GoModeArg>,
+
     /// Print the plan (every command line, with its environment) and run
     /// nothing.
     #[arg(long)]
@@ -141,6 +149,18 @@ pub struct BuildArgs {
     /// Output format of the plan (--dry-run) or of the final summary.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+}
+
+/// Where `build` compiles the Go binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GoModeArg {
+    /// The host when the Go stage can be read and go is on PATH, else the
+    /// container.
+    Auto,
+    /// Always on the host (an error when it cannot be done).
+    Host,
+    /// Always in the container, as the Dockerfile says.
+    Container,
 }
 
 #[derive(Debug, Args)]

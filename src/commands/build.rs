@@ -10,14 +10,15 @@ use crate::buildx::builder::{self, BuilderSpec};
 use crate::buildx::command::{BuildInvocation, DockerfileInput};
 use crate::buildx::output::Output;
 use crate::buildx::preflight;
-use crate::cli::{BuildArgs, OutputFormat};
-use crate::config::{self, Driver, Project};
+use crate::cli::{BuildArgs, GoModeArg, OutputFormat};
+use crate::config::{self, Driver, GoMode, Project};
 use crate::cross::{Action, CrossPlan};
 use crate::dockerfile::{self, StageGraph};
 use crate::exec::Cmd;
+use crate::golang::{self, HostPlan, rewrite};
 use crate::interrupt::Interrupt;
 use crate::pipeline::{self, Report};
-use crate::plan::{BuilderInfo, Plan, Role, Step};
+use crate::plan::{Artifact, BuilderInfo, Plan, Role, Step};
 use crate::platform::{self, Platform};
 use crate::{Error, ExitStatus, fsutil};
 use miette::Diagnostic;
@@ -116,6 +117,9 @@ pub struct Request {
     pub sbom: Option<String>,
     pub progress: Option<String>,
     pub no_cache: bool,
+    /// Where the Go binary is compiled, and which setting said so.
+    pub go: GoMode,
+    pub go_origin: &'static str,
 }
 
 /// The process environment as the resolver sees it (a function so tests can
@@ -246,6 +250,17 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
         sbom: cfg.build.sbom.clone(),
         progress,
         no_cache: args.no_cache || cfg.build.no_cache,
+        go: match args.go {
+            Some(GoModeArg::Auto) => GoMode::Auto,
+            Some(GoModeArg::Host) => GoMode::Host,
+            Some(GoModeArg::Container) => GoMode::Container,
+            None => cfg.go.mode,
+        },
+        go_origin: match (args.go, project.config.span_of("go.mode")) {
+            (Some(_), _) => "--go",
+            (None, Some(_)) => "[go] mode",
+            (None, None) => "default",
+        },
     })
 }
 
@@ -313,7 +328,15 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
     let df = dockerfile::parse(&dockerfile_name, &text)?;
     let graph = StageGraph::new(&df, req.target.as_deref(), &req.build_args)?;
     let cross = CrossPlan::new(&df, &graph, project.config.dockerfile.strategy);
-    let cross_text = cross.apply(&df).into_bytes();
+    let mut notes = Vec::new();
+    let go = go_host(project, req, &df, &graph, &mut notes)?;
+    let cross_text = match &go {
+        Some(go) => {
+            rewrite::apply_with_cross(&df, &cross, &rewrite::replacement(&df, &graph, &go.stage))
+        }
+        None => cross.apply(&df),
+    }
+    .into_bytes();
 
     let mut steps = Vec::new();
     for b in &project.config.build.before {
@@ -322,6 +345,16 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
             format!("before: {}", b.display),
             Role::Before,
             cmd,
+        ));
+    }
+    for b in go.iter().flat_map(|g| &g.builds) {
+        steps.push(Step::go_build(
+            format!("go build {}", b.platform),
+            b.cmd.clone(),
+            Artifact {
+                platform: b.platform.clone(),
+                path: b.output.clone(),
+            },
         ));
     }
 
@@ -380,7 +413,10 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         dockerfile,
         tags: req.tags.clone(),
         build_args: req.build_args.clone(),
-        build_contexts: Vec::new(),
+        build_contexts: go
+            .iter()
+            .map(|g| (rewrite::CONTEXT.to_string(), g.out_dir.clone()))
+            .collect(),
         target: req.target.clone(),
         outputs: req.outputs.clone(),
         cache_from: req.cache_from.clone(),
@@ -394,7 +430,6 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
     };
     steps.push(Step::run("build", Role::Build, invocation.to_cmd()));
 
-    let mut notes = Vec::new();
     if req.outputs.is_empty() {
         notes.push(
             "no output: the result stays in the build cache (use --push, --load or --output)"
@@ -432,7 +467,16 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
                     Action::Inherit => "build platform",
                     Action::Leave => "left",
                 };
-                format!("stage {} (line {}) {verb}: {}", o.label, o.line, o.reason)
+                match &go {
+                    Some(g) if g.stage.stage == o.stage => format!(
+                        "stage {} (line {}) replaced: FROM scratch, copying the host-built {} from the {} build context",
+                        o.label,
+                        o.line,
+                        g.stage.binary_name(),
+                        rewrite::CONTEXT
+                    ),
+                    _ => format!("stage {} (line {}) {verb}: {}", o.label, o.line, o.reason),
+                }
             })
             .collect(),
         notes,
@@ -440,6 +484,58 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         cleanup,
         metadata_file,
     })
+}
+
+/// Decides where the Go binary is compiled and, for the host, plans its
+/// builds; says which and why in `notes`.
+fn go_host(
+    project: &Project,
+    req: &Request,
+    df: &dockerfile::Dockerfile,
+    graph: &StageGraph,
+    notes: &mut Vec<String>,
+) -> Result<Option<HostPlan>, Error> {
+    let inputs = golang::Inputs {
+        df,
+        graph,
+        config: &project.config,
+        platforms: &req.platforms,
+        build_args: &req.build_args,
+        context: &req.context,
+        rebuild_all: req.no_cache,
+    };
+    let mode = req.go.as_str();
+    let origin = match req.go_origin {
+        "--go" => format!("--go {mode}"),
+        "[go] mode" => format!("[go] mode = \"{mode}\""),
+        _ => "auto, the default".to_string(),
+    };
+    let plan = match req.go {
+        GoMode::Container => {
+            notes.push(format!(
+                "Go: built in the container, as the Dockerfile says ({origin})"
+            ));
+            return Ok(None);
+        }
+        GoMode::Host => HostPlan::new(&inputs)?,
+        GoMode::Auto => match HostPlan::new(&inputs) {
+            Ok(plan) => plan,
+            Err(e) => {
+                let at = e
+                    .line(df)
+                    .map(|l| format!(" ({}:{l})", df.name))
+                    .unwrap_or_default();
+                notes.push(format!("Go: built in the container ({origin}): {e}{at}"));
+                return Ok(None);
+            }
+        },
+    };
+    notes.push(format!(
+        "Go: built on the host ({origin}): {}",
+        plan.summary()
+    ));
+    notes.extend(plan.notes.iter().map(|n| format!("Go: {n}")));
+    Ok(Some(plan))
 }
 
 /// Checks the machine can run the plan.
