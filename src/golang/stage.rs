@@ -335,9 +335,7 @@ impl Detect<'_> {
     }
 
     fn walk_run(&self, scope: &Scope, si: usize, ii: usize, ins: &Instruction, walk: &mut Walk) {
-        let Some((script, base)) = run_script(ins) else {
-            return;
-        };
+        let (script, base) = run_script(ins);
         let to_span = |r: std::ops::Range<usize>| -> Span {
             match base {
                 ScriptBase::Line(off) => ins.line.span(off + r.start..off + r.end),
@@ -414,12 +412,9 @@ impl Detect<'_> {
                             continue;
                         }
                     };
-                    if args.get("C").is_some() {
-                        let c = args
-                            .get("C")
-                            .and_then(|f| f.value.clone())
-                            .unwrap_or_default();
-                        dir = absolute(&dir, &c);
+                    // `go build -C dir` (Go 1.20) changes directory first.
+                    if let Some(c) = args.get("C").and_then(|f| f.value.as_deref()) {
+                        dir = absolute(&dir, c);
                     }
                     let mut all = local.environment();
                     all.extend(exported.clone());
@@ -947,30 +942,32 @@ enum ScriptBase {
     Whole,
 }
 
-fn run_script(ins: &Instruction) -> Option<(Script, ScriptBase)> {
+/// The script a RUN runs: its shell text (or the body of a lone heredoc,
+/// or the `-c` of an exec-form `sh -c`), or its exec-form words.
+fn run_script(ins: &Instruction) -> (Script, ScriptBase) {
     if ins.json {
         if let [sh, c, script] = ins.args.as_slice()
             && sh.ends_with("sh")
             && c == "-c"
         {
-            return Some((Script::Shell(script.clone()), ScriptBase::Whole));
+            return (Script::Shell(script.clone()), ScriptBase::Whole);
         }
-        return Some((Script::Json(ins.args.clone()), ScriptBase::Whole));
+        return (Script::Json(ins.args.clone()), ScriptBase::Whole);
     }
     let text = ins.args_text.trim();
     if let [h] = ins.heredocs.as_slice()
         && text.starts_with("<<")
         && !text.contains(char::is_whitespace)
     {
-        return Some((
+        return (
             Script::Shell(h.content.clone()),
             ScriptBase::Source(h.body_span.start),
-        ));
+        );
     }
-    Some((
+    (
         Script::Shell(ins.args_text.clone()),
         ScriptBase::Line(ins.args_offset),
-    ))
+    )
 }
 
 /// An exec-form RUN (`RUN ["go", "build", ...]`): no shell, no expansion.
