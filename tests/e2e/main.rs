@@ -2,5 +2,6 @@
 //! registry and QEMU. Start it with `ci/e2e-env.sh`; run with
 //! `cargo test --features e2e --test e2e`.
 
+mod go_host;
 mod smoke;
 mod support;
