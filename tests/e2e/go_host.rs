@@ -132,3 +132,57 @@ fn go_container_still_builds_in_the_golang_image() {
     assert_eq!(pushed_platforms(&reference), PLATFORMS);
     assert_runs_as_each_platform(&reference);
 }
+
+/// A kubebuilder v4 layout (cmd/main.go, api/, internal/) with the
+/// scaffold's Dockerfile unchanged but for the runtime base image (distroless
+/// cannot be pulled offline). Its Go stage is built FROM golang:1.22, which this
+/// offline machine does not have: the build only works because host mode
+/// never builds, or pulls, that stage.
+#[test]
+fn unseen_kubebuilder_layout_never_pulls_the_golang_image() {
+    let stack = stack();
+    let project = Project::copy_of(&crate::support::repo_root().join("fixtures/cross/kubebuilder"));
+    let dockerfile = project
+        .read("Dockerfile")
+        .replace("gcr.io/distroless/static:nonroot", &stack.busybox);
+    assert!(dockerfile.contains("ARG BASE_IMAGE=golang:1.22\nFROM ${BASE_IMAGE} AS builder"));
+    project.write("Dockerfile", dockerfile);
+    project.write(
+        "go.mod",
+        "module github.com/example/memcached-operator\n\ngo 1.19\n",
+    );
+    project.write("go.sum", "");
+    project.write(
+        "api/v1/memcached_types.go",
+        "package v1\n\n// Memcached is a stand-in API type.\ntype Memcached struct{ Size int32 }\n",
+    );
+    project.write(
+        "internal/controller/memcached_controller.go",
+        "package controller\n\nimport v1 \"github.com/example/memcached-operator/api/v1\"\n\n// Reconcile returns the desired size.\nfunc Reconcile(m v1.Memcached) int32 { return m.Size }\n",
+    );
+    project.write(
+        "cmd/main.go",
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n\n\tv1 \"github.com/example/memcached-operator/api/v1\"\n\t\"github.com/example/memcached-operator/internal/controller\"\n)\n\nfunc main() {\n\t_ = controller.Reconcile(v1.Memcached{Size: 1})\n\tfmt.Printf(\"%s/%s\\n\", runtime.GOOS, runtime.GOARCH)\n}\n",
+    );
+    project.write(".dockerignore", "bin/\n");
+    let reference = stack.unique_ref("go-host-unseen");
+    let out = project
+        .cmd(env!("CARGO_BIN_EXE_xbuild"))
+        .args(["build", "--go", "host", "--driver", "docker", "--push"])
+        .args(["--progress", "plain"])
+        .args(["--platform", &PLATFORMS.join(",")])
+        .args(["--tag", &reference])
+        .timeout(Duration::from_secs(1200))
+        .run();
+    assert!(
+        out.stderr
+            .contains("stage builder (go build at line 25) → /workspace/manager"),
+        "{out}"
+    );
+    assert!(
+        !out.combined().contains("golang:1.22@"),
+        "the golang image was resolved\n{out}"
+    );
+    assert_eq!(pushed_platforms(&reference), PLATFORMS);
+    assert_runs_as_each_platform(&reference);
+}
