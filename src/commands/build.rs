@@ -119,7 +119,15 @@ pub struct Request {
     pub no_cache: bool,
     /// Where the Go binary is compiled, and which setting said so.
     pub go: GoMode,
-    pub go_origin: &'static str,
+    pub go_origin: GoOrigin,
+}
+
+/// Which setting chose the Go mode (the plan's note says it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoOrigin {
+    Flag,
+    Config,
+    Default,
 }
 
 /// The process environment as the resolver sees it (a function so tests can
@@ -257,9 +265,9 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
             None => cfg.go.mode,
         },
         go_origin: match (args.go, project.config.span_of("go.mode")) {
-            (Some(_), _) => "--go",
-            (None, Some(_)) => "[go] mode",
-            (None, None) => "default",
+            (Some(_), _) => GoOrigin::Flag,
+            (None, Some(_)) => GoOrigin::Config,
+            (None, None) => GoOrigin::Default,
         },
     })
 }
@@ -506,9 +514,9 @@ fn go_host(
     };
     let mode = req.go.as_str();
     let origin = match req.go_origin {
-        "--go" => format!("--go {mode}"),
-        "[go] mode" => format!("[go] mode = \"{mode}\""),
-        _ => "auto, the default".to_string(),
+        GoOrigin::Flag => format!("--go {mode}"),
+        GoOrigin::Config => format!("[go] mode = \"{mode}\""),
+        GoOrigin::Default => "auto, the default".to_string(),
     };
     let plan = match req.go {
         GoMode::Container => {

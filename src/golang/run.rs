@@ -38,11 +38,7 @@ pub struct Outcome {
 impl Outcome {
     /// `cached` or `12 packages compiled`.
     pub fn detail(&self) -> String {
-        match self.compiled {
-            0 => "cached".to_string(),
-            1 => "1 package compiled".to_string(),
-            n => format!("{n} packages compiled"),
-        }
+        detail(self.compiled)
     }
 }
 
@@ -71,8 +67,9 @@ pub fn build_all(
             progress.started(i);
         }
         Event::Finished(r) => match r {
-            Ok(c) if c.success => progress.finished(i, true, &detail(c)),
+            Ok(c) if c.success => progress.finished(i, true, &detail(compiled(&c.stderr))),
             Ok(c) => progress.finished(i, false, &c.status),
+            Err(ExecError::Interrupted { .. }) => progress.finished(i, false, "interrupted"),
             Err(_) => progress.finished(i, false, ""),
         },
     });
@@ -134,8 +131,8 @@ pub fn check_binary(path: &std::path::Path, platform: &Platform) -> Result<(), G
     }
 }
 
-fn detail(c: &Captured) -> String {
-    match compiled(&c.stderr) {
+fn detail(compiled: usize) -> String {
+    match compiled {
         0 => "cached".to_string(),
         1 => "1 package compiled".to_string(),
         n => format!("{n} packages compiled"),
