@@ -44,10 +44,13 @@ pub enum Command {
     #[command(visible_alias = "docker-buildx")]
     Build(BuildArgs),
 
-    /// Cross-compile the Dockerfile's Go binary on this machine for each
-    /// platform, with the host's go and its build cache, into
-    /// <[go] out-dir>/<os>_<arch>[_<variant>]/<name> (what `build --go host`
-    /// copies into the image).
+    /// Cross-compile the Dockerfile's Go binary on this machine, for each
+    /// platform.
+    ///
+    /// Uses the host's go and its build cache (the Dockerfile's `-a` is
+    /// dropped) and writes <[go] out-dir>/<os>_<arch>[_<variant>]/<name>,
+    /// which `build --go host` copies into the image. Each binary's header is
+    /// checked against its platform.
     GoBuild(GoBuildArgs),
 
     /// Manage persistent buildx builders (one per project, or a group of

@@ -69,17 +69,16 @@ impl HostPlan {
     /// Finds the Go stage, checks the toolchain, and makes each platform's
     /// command. Fails with the reason host builds are not possible.
     pub fn new(inp: &Inputs) -> Result<HostPlan, GoError> {
-        let first = inp
-            .platforms
-            .first()
-            .cloned()
-            .unwrap_or_else(Platform::host);
+        // Configuration and flags never give an empty list; be safe anyway.
+        let host = [Platform::host()];
+        let platforms = if inp.platforms.is_empty() {
+            &host[..]
+        } else {
+            inp.platforms
+        };
+        let first = &platforms[0];
         let mut stages = Vec::new();
-        for p in inp
-            .platforms
-            .iter()
-            .chain(inp.platforms.is_empty().then_some(&first))
-        {
+        for p in platforms {
             let stage = Detect {
                 df: inp.df,
                 graph: inp.graph,
