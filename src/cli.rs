@@ -44,6 +44,15 @@ pub enum Command {
     #[command(visible_alias = "docker-buildx")]
     Build(BuildArgs),
 
+    /// Cross-compile the Dockerfile's Go binary on this machine, for each
+    /// platform.
+    ///
+    /// Uses the host's go and its build cache (the Dockerfile's `-a` is
+    /// dropped) and writes <[go] out-dir>/<os>_<arch>[_<variant>]/<name>,
+    /// which `build --go host` copies into the image. Each binary's header is
+    /// checked against its platform.
+    GoBuild(GoBuildArgs),
+
     /// Manage persistent buildx builders (one per project, or a group of
     /// remote nodes) as configured in [builder].
     #[command(subcommand)]
@@ -150,6 +159,14 @@ pub struct BuildArgs {
     #[arg(long)]
     pub keep_cross: bool,
 
+    /// Where the Go binary is compiled: `host` cross-compiles it with this
+    /// machine's go and build cache and copies it into the image; `container`
+    /// builds the Dockerfile's Go stage as written; `auto` uses the host when
+    /// the Go stage can be read and a new enough go is on PATH [default:
+    /// [go] mode, else auto].
+    #[arg(long = "go", value_enum, value_name = "MODE")]
+    pub go: Option<GoModeArg>,
+
     /// Print the plan (every command line, with its environment) and run
     /// nothing.
     #[arg(long)]
@@ -158,6 +175,51 @@ pub struct BuildArgs {
     /// Output format of the plan (--dry-run) or of the final summary.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+}
+
+/// Where `build` compiles the Go binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GoModeArg {
+    /// The host when the Go stage can be read and go is on PATH, else the
+    /// container.
+    Auto,
+    /// Always on the host (an error when it cannot be done).
+    Host,
+    /// Always in the container, as the Dockerfile says.
+    Container,
+}
+
+#[derive(Debug, Args)]
+pub struct GoBuildArgs {
+    /// Target platforms, comma-separated [default: $PLATFORMS, else
+    /// [image] platforms, else linux/amd64,linux/arm64].
+    #[arg(long, value_name = "LIST")]
+    pub platform: Option<String>,
+
+    /// Pass `-a` to go build: rebuild every package instead of using the
+    /// host build cache (by default the Dockerfile's `-a` is dropped).
+    #[arg(long)]
+    pub rebuild_all: bool,
+
+    /// A build argument NAME=VALUE (repeatable), for ARGs the Go stage uses
+    /// (e.g. a VERSION in -ldflags); NAME alone takes the value from the
+    /// environment.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub build_arg: Vec<String>,
+
+    /// The stage the image is built from [default: [dockerfile] target, else
+    /// the last stage].
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// How many platforms to build at once [default: the number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
+
+    /// Print the go build commands (with their environment and directory)
+    /// and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]

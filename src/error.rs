@@ -70,6 +70,10 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Init(#[from] crate::commands::init::InitError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Go(#[from] crate::golang::GoError),
 }
 
 impl Error {
@@ -80,6 +84,7 @@ impl Error {
         match self {
             Error::Pipeline(e) => e.exit_code(),
             Error::Exec(crate::exec::ExecError::Failed { .. }) => 1,
+            Error::Go(e) => e.exit_code(),
             _ => 2,
         }
     }

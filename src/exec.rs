@@ -302,6 +302,124 @@ pub fn stream(cmd: &Cmd, interrupt: &Interrupt) -> Result<(), ExecError> {
     })
 }
 
+/// Runs `cmd` to completion with stdout and stderr captured, like
+/// [`capture`], but forwarding SIGINT/SIGTERM as [`stream`] does: an
+/// interrupted command is [`ExecError::Interrupted`].
+pub fn capture_interruptible(cmd: &Cmd, interrupt: &Interrupt) -> Result<Captured, ExecError> {
+    let mut c = cmd.command();
+    c.stdin(if cmd.stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    c.stdout(Stdio::piped());
+    c.stderr(Stdio::piped());
+    let mut child = c.spawn().map_err(|e| ExecError::spawn(cmd, e))?;
+    let writer = cmd.stdin.clone().map(|bytes| {
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&bytes);
+        })
+    });
+    let read_all = |pipe: Option<Box<dyn Read + Send>>| {
+        pipe.map(|mut p| {
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let _ = p.read_to_end(&mut buf);
+                buf
+            })
+        })
+    };
+    let out = read_all(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = read_all(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let waited = wait(&mut child, interrupt);
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    let joined = |h: Option<std::thread::JoinHandle<Vec<u8>>>| {
+        h.and_then(|h| h.join().ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    };
+    let (stdout, stderr) = (joined(out), joined(err));
+    let status = waited.map_err(|e| ExecError::spawn(cmd, e))?;
+    if let Some(signal) = interrupt.signal() {
+        return Err(ExecError::Interrupted {
+            command: cmd.display(),
+            signal,
+        });
+    }
+    Ok(Captured {
+        success: status.success(),
+        code: status.code(),
+        status: describe(&status),
+        stdout,
+        stderr,
+    })
+}
+
+/// What [`capture_parallel`] reports about one command as it goes.
+#[derive(Debug)]
+pub enum Event<'a> {
+    Started,
+    Finished(&'a Result<Captured, ExecError>),
+}
+
+/// Runs `cmds` with captured output, at most `jobs` at a time, and returns
+/// their results in order. `on_event(i, ..)` is called (from worker
+/// threads) when command `i` starts and ends. After SIGINT/SIGTERM no new
+/// command starts; those not started are [`ExecError::Interrupted`].
+pub fn capture_parallel(
+    cmds: &[Cmd],
+    jobs: usize,
+    interrupt: &Interrupt,
+    on_event: &(dyn Fn(usize, Event<'_>) + Sync),
+) -> Vec<Result<Captured, ExecError>> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Captured, ExecError>>>> =
+        Mutex::new((0..cmds.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, cmds.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(cmd) = cmds.get(i) else { break };
+                    let result = match interrupt.signal() {
+                        Some(signal) => Err(ExecError::Interrupted {
+                            command: cmd.display(),
+                            signal,
+                        }),
+                        None => {
+                            on_event(i, Event::Started);
+                            capture_interruptible(cmd, interrupt)
+                        }
+                    };
+                    on_event(i, Event::Finished(&result));
+                    results.lock().expect("results lock")[i] = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("results lock")
+        .into_iter()
+        .map(|r| r.expect("every command ran"))
+        .collect()
+}
+
 /// Waits for the child; on a signal, passes it on (SIGINT after a grace
 /// second, since a terminal's Ctrl-C reaches the child directly) and kills
 /// the child if it has not stopped ten seconds later.
@@ -429,6 +547,33 @@ mod tests {
     fn missing_program_is_not_found() {
         let err = capture(&Cmd::new("xbuild-no-such-program")).unwrap_err();
         assert!(matches!(err, ExecError::NotFound { .. }));
+    }
+
+    #[test]
+    fn parallel_keeps_order_and_reports_each() {
+        let interrupt = Interrupt::none();
+        let cmds: Vec<Cmd> = (0..5)
+            .map(|i| {
+                Cmd::new("sh").args(["-c", &format!("echo {i}; echo e{i} >&2; exit $(({i} % 2))")])
+            })
+            .collect();
+        let events = std::sync::Mutex::new(Vec::new());
+        let results = capture_parallel(&cmds, 2, &interrupt, &|i, e| {
+            events
+                .lock()
+                .unwrap()
+                .push((i, matches!(e, Event::Started)));
+        });
+        assert_eq!(results.len(), 5);
+        for (i, r) in results.iter().enumerate() {
+            let c = r.as_ref().unwrap();
+            assert_eq!(c.stdout, format!("{i}\n"));
+            assert_eq!(c.stderr, format!("e{i}\n"));
+            assert_eq!(c.success, i % 2 == 0);
+        }
+        assert_eq!(events.lock().unwrap().len(), 10);
+        let missing = capture_interruptible(&Cmd::new("xbuild-no-such-program"), &interrupt);
+        assert!(matches!(missing, Err(ExecError::NotFound { .. })));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod dockerfile;
 pub mod error;
 pub mod exec;
 pub mod fsutil;
+pub mod golang;
 pub mod interrupt;
 pub mod lint;
 pub mod pipeline;

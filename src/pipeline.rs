@@ -1,4 +1,6 @@
-//! Runs a [`Plan`]: each step in order, its name and duration on stderr;
+//! Runs a [`Plan`]: each step in order, its name and duration on stderr
+//! (consecutive host `go build` steps together, in parallel, with a live
+//! progress display and each binary's header checked);
 //! the ephemeral builder removed in every outcome (success, a failing step,
 //! SIGINT, SIGTERM); a failure reported with the step, the command line, its
 //! status and the last lines of its stderr.
@@ -7,6 +9,7 @@ use crate::buildx::builder::{self, BuilderGuard};
 use crate::buildx::metadata::Metadata;
 use crate::exec::{self, ExecError};
 use crate::fsutil;
+use crate::golang::{self, GoError, build::HostBuild};
 use crate::interrupt::Interrupt;
 use crate::plan::{Plan, Role, Step};
 use miette::Diagnostic;
@@ -44,6 +47,10 @@ pub enum PipelineError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Fs(#[from] fsutil::FsError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Go(#[from] GoError),
 }
 
 impl PipelineError {
@@ -52,6 +59,7 @@ impl PipelineError {
         match self {
             PipelineError::StepFailed { exit, .. } => *exit,
             PipelineError::Interrupted { signal, .. } => Interrupt::exit_code(*signal),
+            PipelineError::Go(e) => e.exit_code(),
             _ => 1,
         }
     }
@@ -102,7 +110,9 @@ fn run_steps(
     report: &mut Report,
 ) -> Result<(), PipelineError> {
     let n = plan.steps.len();
-    for (i, step) in plan.steps.iter().enumerate() {
+    let mut i = 0;
+    while i < n {
+        let step = &plan.steps[i];
         if let Some(signal) = interrupt.signal() {
             return Err(PipelineError::Interrupted {
                 step: step.name.clone(),
@@ -110,12 +120,63 @@ fn run_steps(
             });
         }
         let t = Instant::now();
+        if step.role == Role::GoBuild {
+            let group: Vec<&Step> = plan.steps[i..]
+                .iter()
+                .take_while(|s| s.role == Role::GoBuild)
+                .collect();
+            let numbers = match group.len() {
+                1 => format!("{}", i + 1),
+                k => format!("{}-{}", i + 1, i + k),
+            };
+            let jobs = golang::run::jobs().min(group.len());
+            eprintln!("==> [{numbers}/{n}] go build on the host, {jobs} at a time");
+            let outcomes = go_builds(&group, jobs, interrupt)?;
+            eprintln!("    ok ({})", secs(t.elapsed()));
+            for (s, o) in group.iter().zip(outcomes) {
+                report.steps.push((s.name.clone(), o.duration));
+            }
+            i += group.len();
+            continue;
+        }
         eprintln!("==> [{}/{n}] {}", i + 1, step.name);
         run_step(plan, step, docker, interrupt, guard)?;
         eprintln!("    ok ({})", secs(t.elapsed()));
         report.steps.push((step.name.clone(), t.elapsed()));
+        i += 1;
     }
     Ok(())
+}
+
+/// Runs consecutive host `go build` steps in parallel.
+fn go_builds(
+    group: &[&Step],
+    jobs: usize,
+    interrupt: &Interrupt,
+) -> Result<Vec<golang::run::Outcome>, PipelineError> {
+    let builds: Vec<HostBuild> = group
+        .iter()
+        .map(|s| {
+            let a = s
+                .artifact
+                .as_ref()
+                .expect("go build steps name their binary");
+            HostBuild {
+                platform: a.platform.clone(),
+                cmd: s.command.clone().expect("go build steps have a command"),
+                output: a.path.clone(),
+            }
+        })
+        .collect();
+    golang::run::build_all(&builds, jobs, interrupt, "    ").map_err(|e| {
+        match golang::run::interrupted(&e) {
+            Some(signal) => PipelineError::Interrupted {
+                step: group[0].name.clone(),
+                signal,
+            },
+            None => PipelineError::Go(e),
+        }
+    })
 }
 
 fn run_step(
@@ -145,6 +206,7 @@ fn run_step(
                 captured(step)?;
             }
         }
+        // GoBuild steps are run as a group by run_steps and never get here.
         Role::Before | Role::Build | Role::GoBuild | Role::RemoveBuilder => {
             let cmd = step.command.as_ref().expect("command step");
             exec::stream(cmd, interrupt).map_err(|e| step_error(step, e))?;

@@ -4,6 +4,7 @@
 //! (see `pipeline`), so what is shown is what runs.
 
 use crate::exec::Cmd;
+use crate::platform::Platform;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -44,6 +45,22 @@ pub struct Step {
     pub path: Option<PathBuf>,
     #[serde(skip)]
     pub contents: Option<Vec<u8>>,
+    /// For [`Role::GoBuild`]: the binary the command writes, checked
+    /// against its platform once written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<Artifact>,
+}
+
+/// A binary a step writes, and the platform it must be for.
+#[derive(Debug, Clone, Serialize)]
+pub struct Artifact {
+    #[serde(serialize_with = "display")]
+    pub platform: Platform,
+    pub path: PathBuf,
+}
+
+fn display<S: serde::Serializer>(p: &Platform, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(p)
 }
 
 impl Step {
@@ -54,6 +71,15 @@ impl Step {
             command: Some(command),
             path: None,
             contents: None,
+            artifact: None,
+        }
+    }
+
+    /// A host `go build` step that writes `artifact`.
+    pub fn go_build(name: impl Into<String>, command: Cmd, artifact: Artifact) -> Step {
+        Step {
+            artifact: Some(artifact),
+            ..Step::run(name, Role::GoBuild, command)
         }
     }
 
@@ -64,6 +90,7 @@ impl Step {
             command: None,
             path: Some(path),
             contents: Some(contents),
+            artifact: None,
         }
     }
 }

@@ -10,14 +10,15 @@ use crate::buildx::builder::{self, BuilderSpec};
 use crate::buildx::command::{BuildInvocation, DockerfileInput};
 use crate::buildx::output::Output;
 use crate::buildx::preflight;
-use crate::cli::{BuildArgs, OutputFormat};
-use crate::config::{self, Driver, Project};
+use crate::cli::{BuildArgs, GoModeArg, OutputFormat};
+use crate::config::{self, Driver, GoMode, Project};
 use crate::cross::{Action, CrossPlan};
 use crate::dockerfile::{self, StageGraph};
 use crate::exec::Cmd;
+use crate::golang::{self, HostPlan, rewrite};
 use crate::interrupt::Interrupt;
 use crate::pipeline::{self, Report};
-use crate::plan::{BuilderInfo, Plan, Role, Step};
+use crate::plan::{Artifact, BuilderInfo, Plan, Role, Step};
 use crate::platform::{self, Platform};
 use crate::{Error, ExitStatus, fsutil};
 use miette::Diagnostic;
@@ -116,6 +117,17 @@ pub struct Request {
     pub sbom: Option<String>,
     pub progress: Option<String>,
     pub no_cache: bool,
+    /// Where the Go binary is compiled, and which setting said so.
+    pub go: GoMode,
+    pub go_origin: GoOrigin,
+}
+
+/// Which setting chose the Go mode (the plan's note says it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoOrigin {
+    Flag,
+    Config,
+    Default,
 }
 
 /// The process environment as the resolver sees it (a function so tests can
@@ -145,11 +157,7 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
         None => "docker".to_string(),
     };
 
-    let platforms = match (&args.platform, non_empty(env("PLATFORMS"))) {
-        (Some(list), _) => parse_platforms(list, "--platform")?,
-        (None, Some(list)) => parse_platforms(&list, "$PLATFORMS")?,
-        (None, None) => cfg.image.platforms.clone(),
-    };
+    let platforms = platforms(args.platform.as_deref(), &cfg.image.platforms, env)?;
 
     let tags = if !args.tag.is_empty() {
         args.tag.clone()
@@ -188,18 +196,7 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
         return Err(BuildError::NoTags);
     }
 
-    let mut build_args = cfg.build.args.clone();
-    for a in &args.build_arg {
-        let (k, v) = match a.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => match env(a) {
-                Some(v) => (a.clone(), v),
-                None => return Err(BuildError::BuildArg { arg: a.clone() }),
-            },
-        };
-        build_args.retain(|(key, _)| *key != k);
-        build_args.push((k, v));
-    }
+    let build_args = build_args(&cfg.build.args, &args.build_arg, env)?;
 
     let driver = match &args.driver {
         Some(name) => {
@@ -261,7 +258,53 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
         sbom: cfg.build.sbom.clone(),
         progress,
         no_cache: args.no_cache || cfg.build.no_cache,
+        go: match args.go {
+            Some(GoModeArg::Auto) => GoMode::Auto,
+            Some(GoModeArg::Host) => GoMode::Host,
+            Some(GoModeArg::Container) => GoMode::Container,
+            None => cfg.go.mode,
+        },
+        go_origin: match (args.go, project.config.span_of("go.mode")) {
+            (Some(_), _) => GoOrigin::Flag,
+            (None, Some(_)) => GoOrigin::Config,
+            (None, None) => GoOrigin::Default,
+        },
     })
+}
+
+/// `[build] args` with `--build-arg NAME=VALUE` (or `NAME`, from the
+/// environment) on top.
+pub(crate) fn build_args(
+    config: &[(String, String)],
+    cli: &[String],
+    env: Env,
+) -> Result<Vec<(String, String)>, BuildError> {
+    let mut build_args = config.to_vec();
+    for a in cli {
+        let (k, v) = match a.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => match env(a) {
+                Some(v) => (a.clone(), v),
+                None => return Err(BuildError::BuildArg { arg: a.clone() }),
+            },
+        };
+        build_args.retain(|(key, _)| *key != k);
+        build_args.push((k, v));
+    }
+    Ok(build_args)
+}
+
+/// Target platforms from `--platform`, else `$PLATFORMS`, else the config.
+pub(crate) fn platforms(
+    flag: Option<&str>,
+    configured: &[Platform],
+    env: Env,
+) -> Result<Vec<Platform>, BuildError> {
+    match (flag, non_empty(env("PLATFORMS"))) {
+        (Some(list), _) => parse_platforms(list, "--platform"),
+        (None, Some(list)) => parse_platforms(&list, "$PLATFORMS"),
+        (None, None) => Ok(configured.to_vec()),
+    }
 }
 
 fn parse_platforms(list: &str, origin: &'static str) -> Result<Vec<Platform>, BuildError> {
@@ -293,7 +336,15 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
     let df = dockerfile::parse(&dockerfile_name, &text)?;
     let graph = StageGraph::new(&df, req.target.as_deref(), &req.build_args)?;
     let cross = CrossPlan::new(&df, &graph, project.config.dockerfile.strategy);
-    let cross_text = cross.apply(&df).into_bytes();
+    let mut notes = Vec::new();
+    let go = go_host(project, req, &df, &graph, &mut notes)?;
+    let cross_text = match &go {
+        Some(go) => {
+            rewrite::apply_with_cross(&df, &cross, &rewrite::replacement(&df, &graph, &go.stage))
+        }
+        None => cross.apply(&df),
+    }
+    .into_bytes();
 
     let mut steps = Vec::new();
     for b in &project.config.build.before {
@@ -302,6 +353,16 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
             format!("before: {}", b.display),
             Role::Before,
             cmd,
+        ));
+    }
+    for b in go.iter().flat_map(|g| &g.builds) {
+        steps.push(Step::go_build(
+            format!("go build {}", b.platform),
+            b.cmd.clone(),
+            Artifact {
+                platform: b.platform.clone(),
+                path: b.output.clone(),
+            },
         ));
     }
 
@@ -360,7 +421,10 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         dockerfile,
         tags: req.tags.clone(),
         build_args: req.build_args.clone(),
-        build_contexts: Vec::new(),
+        build_contexts: go
+            .iter()
+            .map(|g| (rewrite::CONTEXT.to_string(), g.out_dir.clone()))
+            .collect(),
         target: req.target.clone(),
         outputs: req.outputs.clone(),
         cache_from: req.cache_from.clone(),
@@ -374,7 +438,6 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
     };
     steps.push(Step::run("build", Role::Build, invocation.to_cmd()));
 
-    let mut notes = Vec::new();
     if req.outputs.is_empty() {
         notes.push(
             "no output: the result stays in the build cache (use --push, --load or --output)"
@@ -412,7 +475,16 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
                     Action::Inherit => "build platform",
                     Action::Leave => "left",
                 };
-                format!("stage {} (line {}) {verb}: {}", o.label, o.line, o.reason)
+                match &go {
+                    Some(g) if g.stage.stage == o.stage => format!(
+                        "stage {} (line {}) replaced: FROM scratch, copying the host-built {} from the {} build context",
+                        o.label,
+                        o.line,
+                        g.stage.binary_name(),
+                        rewrite::CONTEXT
+                    ),
+                    _ => format!("stage {} (line {}) {verb}: {}", o.label, o.line, o.reason),
+                }
             })
             .collect(),
         notes,
@@ -420,6 +492,58 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         cleanup,
         metadata_file,
     })
+}
+
+/// Decides where the Go binary is compiled and, for the host, plans its
+/// builds; says which and why in `notes`.
+fn go_host(
+    project: &Project,
+    req: &Request,
+    df: &dockerfile::Dockerfile,
+    graph: &StageGraph,
+    notes: &mut Vec<String>,
+) -> Result<Option<HostPlan>, Error> {
+    let inputs = golang::Inputs {
+        df,
+        graph,
+        config: &project.config,
+        platforms: &req.platforms,
+        build_args: &req.build_args,
+        context: &req.context,
+        rebuild_all: req.no_cache,
+    };
+    let mode = req.go.as_str();
+    let origin = match req.go_origin {
+        GoOrigin::Flag => format!("--go {mode}"),
+        GoOrigin::Config => format!("[go] mode = \"{mode}\""),
+        GoOrigin::Default => "auto, the default".to_string(),
+    };
+    let plan = match req.go {
+        GoMode::Container => {
+            notes.push(format!(
+                "Go: built in the container, as the Dockerfile says ({origin})"
+            ));
+            return Ok(None);
+        }
+        GoMode::Host => HostPlan::new(&inputs)?,
+        GoMode::Auto => match HostPlan::new(&inputs) {
+            Ok(plan) => plan,
+            Err(e) => {
+                let at = e
+                    .line(df)
+                    .map(|l| format!(" ({}:{l})", df.name))
+                    .unwrap_or_default();
+                notes.push(format!("Go: built in the container ({origin}): {e}{at}"));
+                return Ok(None);
+            }
+        },
+    };
+    notes.push(format!(
+        "Go: built on the host ({origin}): {}",
+        plan.summary()
+    ));
+    notes.extend(plan.notes.iter().map(|n| format!("Go: {n}")));
+    Ok(Some(plan))
 }
 
 /// Checks the machine can run the plan.

@@ -5,6 +5,7 @@ pub mod builder;
 pub mod config;
 pub mod cross;
 pub mod debug;
+pub mod go_build;
 pub mod init;
 pub mod lint;
 
@@ -21,6 +22,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Config(args) => config::run(dir, config, &args),
         Command::Cross(args) => cross::run(dir, config, &args),
         Command::Build(args) => build::run(dir, config, &args),
+        Command::GoBuild(args) => go_build::run(dir, config, &args),
         Command::Builder(cmd) => builder::run(dir, config, &cmd),
         Command::Lint(args) => lint::run(dir, config, &args),
         Command::Debug(DebugCommand::Parse { file }) => debug::parse(dir, &file),

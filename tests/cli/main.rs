@@ -4,6 +4,7 @@
 mod build;
 mod config;
 mod cross;
+mod go_build;
 mod init;
 mod lint;
 mod lint_props;

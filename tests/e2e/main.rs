@@ -3,6 +3,7 @@
 //! `cargo test --features e2e --test e2e`.
 
 mod build;
+mod go_host;
 mod precommit;
 mod smoke;
 mod support;
