@@ -17,45 +17,48 @@ fn xbuild(project: &Project) -> Cmd {
         .timeout(Duration::from_secs(900))
 }
 
-/// The fixture operator with its base images from the running stack.
-fn operator() -> Project {
+/// The fixture operator with its base images from the running stack, and
+/// a builder name of its own, so that tests running at the same time can
+/// each check that their builder is gone.
+fn operator() -> (Project, String) {
     let stack = stack();
     let p = Project::fixture_operator();
+    let builder = unique_name("xbe");
     p.write(
         "xbuild.toml",
         format!(
-            "[image]\nname = \"{}/xbuild-e2e/operator\"\nplatforms = [\"linux/amd64\", \"linux/arm64\"]\n\n[builder]\ndriver = \"docker\"\n\n[build.args]\nGOLANG_IMAGE = \"{}\"\nRUNTIME_IMAGE = \"{}\"\n",
+            "[image]\nname = \"{}/xbuild-e2e/operator\"\nplatforms = [\"linux/amd64\", \"linux/arm64\"]\n\n[builder]\nname = \"{builder}\"\ndriver = \"docker\"\n\n[build.args]\nGOLANG_IMAGE = \"{}\"\nRUNTIME_IMAGE = \"{}\"\n",
             stack.registry, stack.golang, stack.busybox
         ),
     );
-    p
+    (p, builder)
 }
 
-/// Builder names and the current builder, to compare before and after.
-fn builders() -> (Vec<String>, String) {
-    let out = Cmd::new("docker")
-        .args(["buildx", "ls", "--format", "{{.Name}}"])
-        .run();
-    let names = out.stdout.lines().map(str::to_string).collect();
+/// The current buildx builder.
+fn current_builder() -> String {
     let current = Cmd::new("docker").args(["buildx", "inspect"]).run();
-    let name = current
+    current
         .stdout
         .lines()
         .find_map(|l| l.strip_prefix("Name:"))
         .unwrap_or_default()
         .trim()
-        .to_string();
-    (names, name)
+        .to_string()
 }
 
-fn assert_nothing_left(project: &Project, before: &(Vec<String>, String)) {
-    let after = builders();
-    let new: Vec<&String> = after.0.iter().filter(|n| !before.0.contains(n)).collect();
-    assert!(
-        new.iter().all(|n| !n.starts_with("xbuild")),
-        "builders left behind: {new:?}"
-    );
-    assert_eq!(after.1, before.1, "the current builder changed");
+/// No builder named after `builder` is left, the current builder is still
+/// `current`, and no Dockerfile.cross is left in the project.
+fn assert_nothing_left(project: &Project, builder: &str, current: &str) {
+    let out = Cmd::new("docker")
+        .args(["buildx", "ls", "--format", "{{.Name}}"])
+        .run();
+    let left: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|n| n.starts_with(builder))
+        .collect();
+    assert!(left.is_empty(), "builders left behind: {left:?}");
+    assert_eq!(current_builder(), current, "the current builder changed");
     assert!(
         !project.exists("Dockerfile.cross"),
         "Dockerfile.cross left in the repo"
@@ -90,8 +93,8 @@ const EM_AARCH64: u16 = 183;
 #[test]
 fn docker_driver_pushes_a_two_platform_index_whose_images_run() {
     let stack = stack();
-    let p = operator();
-    let before = builders();
+    let (p, builder) = operator();
+    let before = current_builder();
     let reference = stack.unique_ref("build-push");
     let out = xbuild(&p)
         .args([
@@ -102,7 +105,7 @@ fn docker_driver_pushes_a_two_platform_index_whose_images_run() {
             &reference,
             "--push",
         ])
-        .args(["--driver", "docker"])
+        .args(["--driver", "docker", "--go", "container"])
         .run();
     let log = out.combined();
     assert!(
@@ -124,14 +127,14 @@ fn docker_driver_pushes_a_two_platform_index_whose_images_run() {
     );
     assert_runs_as(&reference, "linux/amd64", true);
     assert_runs_as(&reference, "linux/arm64", true);
-    assert_nothing_left(&p, &before);
+    assert_nothing_left(&p, &builder, &before);
 }
 
 #[test]
 fn load_one_platform_and_two() {
     stack();
-    let p = operator();
-    let before = builders();
+    let (p, builder) = operator();
+    let before = current_builder();
     let one = format!("xbuild-e2e-load:{}", unique_name("one"));
     xbuild(&p)
         .args([
@@ -152,13 +155,13 @@ fn load_one_platform_and_two() {
     for r in [&one, &two] {
         Cmd::new("docker").args(["rmi", r]).output();
     }
-    assert_nothing_left(&p, &before);
+    assert_nothing_left(&p, &builder, &before);
 }
 
 #[test]
 fn oci_archive_holds_both_platforms() {
     stack();
-    let p = operator();
+    let (p, _) = operator();
     xbuild(&p)
         .args(["build", "--output", "type=oci,dest=image.tar"])
         .run();
@@ -193,7 +196,7 @@ fn oci_archive_holds_both_platforms() {
 #[test]
 fn local_output_has_one_directory_per_platform_with_the_right_binary() {
     stack();
-    let p = operator();
+    let (p, _) = operator();
     xbuild(&p)
         .args(["build", "--output", "type=local,dest=out"])
         .run();
@@ -204,8 +207,8 @@ fn local_output_has_one_directory_per_platform_with_the_right_binary() {
 #[test]
 fn docker_container_driver_failure_exits_non_zero_and_leaves_nothing() {
     stack();
-    let p = operator();
-    let before = builders();
+    let (p, builder) = operator();
+    let before = current_builder();
     // Offline, the docker-container builder cannot pull moby/buildkit to boot.
     let out = xbuild(&p)
         .args([
@@ -223,14 +226,17 @@ fn docker_container_driver_failure_exits_non_zero_and_leaves_nothing() {
         log.contains("moby/buildkit"),
         "buildx's own error must be shown\n{out}"
     );
-    assert!(log.contains("==> cleanup: remove builder xbuild-"), "{out}");
-    assert_nothing_left(&p, &before);
+    assert!(
+        log.contains(&format!("==> cleanup: remove builder {builder}-")),
+        "{out}"
+    );
+    assert_nothing_left(&p, &builder, &before);
 }
 
 #[test]
 fn builder_create_with_an_appended_node_and_rm() {
     stack();
-    let p = operator();
+    let (p, _) = operator();
     let name = unique_name("xbuild-e2e-persist");
     p.write(
         "xbuild.toml",
@@ -322,8 +328,8 @@ fn wait_with_deadline(child: &mut Child, secs: u64) -> std::process::ExitStatus 
 #[test]
 fn sigint_during_a_build_removes_the_ephemeral_builder_and_exits_130() {
     stack();
-    let p = operator();
-    let before = builders();
+    let (p, builder) = operator();
+    let before = current_builder();
     // A "remote BuildKit" that accepts connections and never answers: the
     // build hangs on it until interrupted.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -338,7 +344,7 @@ fn sigint_during_a_build_removes_the_ephemeral_builder_and_exits_130() {
     drop(accepted);
     p.write(
         "xbuild.toml",
-        format!("[builder]\nname = \"xbuild-e2e-int\"\ndriver = \"remote\"\nendpoint = \"tcp://127.0.0.1:{port}\"\n"),
+        format!("[builder]\nname = \"{builder}\"\ndriver = \"remote\"\nendpoint = \"tcp://127.0.0.1:{port}\"\n"),
     );
     let (mut child, started, reader) =
         spawn_watching(&p, &["build", "--output", "type=cacheonly"], "] build\n");
@@ -355,17 +361,17 @@ fn sigint_during_a_build_removes_the_ephemeral_builder_and_exits_130() {
     assert_eq!(status.code(), Some(130), "{log}");
     assert!(log.contains("interrupted by SIGINT"), "{log}");
     assert!(
-        log.contains("==> cleanup: remove builder xbuild-e2e-int-"),
+        log.contains(&format!("==> cleanup: remove builder {builder}-")),
         "{log}"
     );
-    assert_nothing_left(&p, &before);
+    assert_nothing_left(&p, &builder, &before);
 }
 
 #[test]
 fn sigterm_during_a_slow_stage_exits_143_and_leaves_nothing() {
     stack();
-    let p = operator();
-    let before = builders();
+    let (p, builder) = operator();
+    let before = current_builder();
     let tmp = tempfile::tempdir().unwrap();
     // A stage that sleeps, copied into the image so BuildKit must run it.
     let df = p.read("Dockerfile").replace(
@@ -412,13 +418,13 @@ fn sigterm_during_a_slow_stage_exits_143_and_leaves_nothing() {
         0,
         "temporary files left behind"
     );
-    assert_nothing_left(&p, &before);
+    assert_nothing_left(&p, &builder, &before);
 }
 
 #[test]
 fn two_builds_at_once_in_the_same_repo_both_succeed() {
     let stack = stack();
-    let p = operator();
+    let (p, _) = operator();
     let a = stack.unique_ref("concurrent");
     let b = stack.unique_ref("concurrent");
     let first = xbuild(&p).args(["build", "--tag", &a, "--push"]);
@@ -434,8 +440,8 @@ fn two_builds_at_once_in_the_same_repo_both_succeed() {
 #[test]
 fn failing_before_command_stops_with_its_exit_code() {
     let stack = stack();
-    let p = operator();
-    let before = builders();
+    let (p, builder) = operator();
+    let before = current_builder();
     let reference = stack.unique_ref("before");
     let config = p.read("xbuild.toml")
         + "\n[build]\nbefore = [\"go version\", { run = \"echo tests failed >&2; exit 7\", shell = true, name = \"tests\" }]\n";
@@ -465,5 +471,5 @@ fn failing_before_command_stops_with_its_exit_code() {
         .arg(format!("docker://{reference}"))
         .output();
     assert!(!inspect.success(), "the image was pushed anyway");
-    assert_nothing_left(&p, &before);
+    assert_nothing_left(&p, &builder, &before);
 }
