@@ -8,14 +8,32 @@ use super::{
     Directive, Dockerfile, Flag, Heredoc, Instruction, LogicalLine, ParseError, Span, Warning,
     heredoc,
 };
-use regex::Regex;
 use std::collections::HashSet;
-use std::sync::LazyLock;
 
-static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([a-zA-Z][a-zA-Z0-9]*)[\t\n\x0c\r ]*=[\t\n\x0c\r ]*(.+?)[\t\n\x0c\r ]*$")
-        .expect("directive regex")
-});
+/// BuildKit's directive regex, `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`
+/// (Go's `\s` is ASCII), by hand: this runs on every comment line at the
+/// top of a file, and a compiled regex costs more than the whole parse.
+fn directive_parts(line: &str) -> Option<(&str, &str)> {
+    let blank = |c: char| matches!(c, '\t' | '\n' | '\x0c' | '\r' | ' ');
+    let key_len = line
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit())))
+        .map_or(line.len(), |(i, _)| i);
+    if key_len == 0 {
+        return None;
+    }
+    let (key, rest) = line.split_at(key_len);
+    let value = rest
+        .trim_start_matches(blank)
+        .strip_prefix('=')?
+        .trim_start_matches(blank);
+    // `.+?` does not match a newline, and the value is not empty.
+    let value = value.trim_end_matches(blank);
+    if value.is_empty() || value.contains('\n') {
+        return None;
+    }
+    Some((key, value))
+}
 
 /// Parses Dockerfile text. `name` is used in diagnostics.
 pub fn parse(name: &str, source: &str) -> Result<Dockerfile, ParseError> {
@@ -116,11 +134,11 @@ impl<'a> Parser<'a> {
             self.directives_done = true;
             return Ok(false);
         };
-        let Some(caps) = DIRECTIVE.captures(rest.trim_start()) else {
+        let Some((key, value)) = directive_parts(rest.trim_start()) else {
             self.directives_done = true;
             return Ok(false);
         };
-        let key = super::gostr::lower(&caps[1]);
+        let key = super::gostr::lower(key);
         if !matches!(key.as_str(), "syntax" | "escape" | "check") {
             self.directives_done = true;
             return Ok(false);
@@ -133,7 +151,7 @@ impl<'a> Parser<'a> {
                 Some("keep one of the two directive lines"),
             ));
         }
-        let value = caps[2].to_string();
+        let value = value.to_string();
         if key == "escape" {
             match value.as_str() {
                 "\\" => self.escape = '\\',
@@ -400,4 +418,28 @@ fn can_contain_heredoc(ins: &Instruction) -> bool {
         _ => ins,
     };
     matches!(target.command.as_str(), "run" | "copy" | "add") && !target.json
+}
+
+#[cfg(test)]
+mod tests {
+    use super::directive_parts;
+
+    #[test]
+    fn directives_like_the_buildkit_regex() {
+        assert_eq!(directive_parts("escape=`"), Some(("escape", "`")));
+        assert_eq!(
+            directive_parts("syntax = docker/dockerfile:1  "),
+            Some(("syntax", "docker/dockerfile:1"))
+        );
+        assert_eq!(
+            directive_parts("check=skip=all"),
+            Some(("check", "skip=all"))
+        );
+        assert_eq!(directive_parts("a1 =\tv w"), Some(("a1", "v w")));
+        assert_eq!(directive_parts("1a=b"), None);
+        assert_eq!(directive_parts("key="), None);
+        assert_eq!(directive_parts("key = "), None);
+        assert_eq!(directive_parts("hello world"), None);
+        assert_eq!(directive_parts("k-x=1"), None);
+    }
 }

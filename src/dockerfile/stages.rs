@@ -14,20 +14,20 @@ use super::gostr;
 use super::shell::Lexer;
 use super::{Dockerfile, Flag, Span};
 use miette::{Diagnostic, NamedSource, SourceSpan};
-use regex::Regex;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::sync::LazyLock;
 use thiserror::Error;
 
 /// The four automatic ARGs that describe the target platform.
 pub const TARGET_ARGS: [&str; 4] = ["TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT"];
 
-static TARGET_REF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\$\{?(TARGETPLATFORM|TARGETOS|TARGETARCH|TARGETVARIANT)\b").expect("regex")
-});
-static STAGE_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9\-_.]*$").expect("regex"));
+/// BuildKit's stage name rule, `^[a-z][a-z0-9-_.]*$`.
+fn valid_stage_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+}
 
 /// Errors building the stage model from a parsed Dockerfile.
 #[derive(Debug, Error, Diagnostic)]
@@ -256,7 +256,7 @@ impl StageGraph {
                 1 => (None, None),
                 3 if gostr::is_as(&words[1].text) => {
                     let name = gostr::lower(&words[2].text);
-                    if !STAGE_NAME.is_match(&name) {
+                    if !valid_stage_name(&name) {
                         return Err(invalid(
                             words[2].span.clone(),
                             format!(
@@ -509,13 +509,26 @@ impl StageGraph {
     }
 }
 
-/// The TARGET* variables referenced in `text`; an escaped `$` is literal.
+/// The TARGET* variables referenced in `text` as `$NAME` or `${NAME...}`
+/// (the name not followed by another word character); an escaped `$` is
+/// literal.
 fn target_refs(text: &str, escape: char) -> Vec<String> {
-    TARGET_REF
-        .captures_iter(text)
-        .filter(|c| !text[..c.get(0).expect("match").start()].ends_with(escape))
-        .map(|c| c[1].to_string())
-        .collect()
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices('$') {
+        if text[..i].ends_with(escape) {
+            continue;
+        }
+        let rest = &text[i + 1..];
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        for name in TARGET_ARGS {
+            if let Some(after) = rest.strip_prefix(name)
+                && !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            {
+                out.push(name.to_string());
+            }
+        }
+    }
+    out
 }
 
 fn lookup(
