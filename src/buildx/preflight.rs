@@ -57,6 +57,17 @@ pub enum PreflightError {
     )]
     NoMultiPlatformLoad { platforms: usize },
 
+    #[error(
+        "the docker driver builds {platforms} platforms only with the containerd image store, which this engine does not use"
+    )]
+    #[diagnostic(
+        code(xbuild::docker::no_multiplatform_docker_driver),
+        help(
+            "enable it in /etc/docker/daemon.json with {{\"features\": {{\"containerd-snapshotter\": true}}}} and restart dockerd, or use --driver docker-container"
+        )
+    )]
+    NoMultiPlatformDockerDriver { platforms: usize },
+
     #[error(transparent)]
     #[diagnostic(transparent)]
     Exec(#[from] exec::ExecError),

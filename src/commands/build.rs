@@ -553,11 +553,14 @@ fn preflight(req: &Request) -> Result<(), BuildError> {
     let loads = req.outputs.iter().any(Output::loads_into_docker);
     if local_engine || loads {
         let containerd_store = preflight::check_daemon(&req.docker)?;
-        if loads && req.platforms.len() > 1 && !containerd_store {
-            return Err(preflight::PreflightError::NoMultiPlatformLoad {
-                platforms: req.platforms.len(),
-            }
-            .into());
+        let platforms = req.platforms.len();
+        if loads && platforms > 1 && !containerd_store {
+            return Err(preflight::PreflightError::NoMultiPlatformLoad { platforms }.into());
+        }
+        if req.builder.driver == Driver::Docker && platforms > 1 && !containerd_store {
+            return Err(
+                preflight::PreflightError::NoMultiPlatformDockerDriver { platforms }.into(),
+            );
         }
     }
     Ok(())
