@@ -5,5 +5,6 @@
 mod build;
 mod go_host;
 mod precommit;
+mod preflight;
 mod smoke;
 mod support;
