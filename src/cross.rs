@@ -126,6 +126,10 @@ fn existing_platform(graph: &StageGraph, i: usize) -> Option<String> {
     let s = &graph.stages[i];
     match s.platforms.as_slice() {
         [] => None,
+        [f] if f.value.as_deref().unwrap_or("").is_empty() => Some(
+            "has an empty --platform= (BuildKit ignores it; remove it to let xbuild pin the stage)"
+                .into(),
+        ),
         [f] => Some(format!(
             "already has --platform={}",
             f.value.as_deref().unwrap_or("")
@@ -159,7 +163,7 @@ fn auto(graph: &StageGraph) -> Vec<Decision> {
     let reachable = graph.reachable();
     let consumed = graph.consumed();
     let mut out: Vec<Option<Decision>> = vec![None; n];
-    for root in (0..n).filter(|&i| graph.parent(i).is_none()) {
+    for root in (0..n).filter(|&i| graph.is_root(i)) {
         let tree = graph.tree(root);
         let root_label = graph.stages[root].label();
         let mut set = |i: usize, d: Decision| out[i] = Some(d);
@@ -191,17 +195,16 @@ fn auto(graph: &StageGraph) -> Vec<Decision> {
             }
             continue;
         }
+        // A chain the target never uses is never built with this target
+        // (built with --target, it would ship): pinning it changes nothing.
         if !tree.iter().any(|&i| reachable[i]) {
             for &i in &tree {
                 set(i, (Action::Leave, "not built for the target".into(), None));
             }
             continue;
         }
-        let outputs: Vec<usize> = tree
-            .iter()
-            .copied()
-            .filter(|&i| consumed[i] && reachable[i])
-            .collect();
+        // What leaves the chain: the stages the build copies from.
+        let outputs: Vec<usize> = tree.iter().copied().filter(|&i| consumed[i]).collect();
         let host_arch = outputs
             .iter()
             .copied()
@@ -217,7 +220,7 @@ fn auto(graph: &StageGraph) -> Vec<Decision> {
                 }
             }
             None => {
-                let why = outputs
+                let why = tree
                     .iter()
                     .find_map(|&i| target_use(graph, &graph.chain(i), root))
                     .unwrap_or_else(|| "builds for the target".into());

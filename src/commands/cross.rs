@@ -35,7 +35,12 @@ pub fn run(
     let name = super::display(&dockerfile);
     let text = fsutil::read_text(&dockerfile, "the Dockerfile")?;
     let df = dockerfile::parse(&name, &text)?;
-    let graph = StageGraph::new(&df, target, &project.config.build.args)?;
+    let graph = StageGraph::for_platforms(
+        &df,
+        target,
+        &project.config.build.args,
+        &project.config.image.platforms,
+    )?;
     let plan = CrossPlan::new(&df, &graph, strategy);
     let rewritten = plan.apply(&df);
 

@@ -81,7 +81,7 @@ fn make_plan(project: &config::Project, args: &GoBuildArgs, env: Env) -> Result<
     let name = project.display_path(&cfg.dockerfile.path);
     let text = fsutil::read_text(&cfg.dockerfile.path, "the Dockerfile")?;
     let df = dockerfile::parse(&name, &text)?;
-    let graph = StageGraph::new(&df, target.as_deref(), &build_args)?;
+    let graph = StageGraph::for_platforms(&df, target.as_deref(), &build_args, &platforms)?;
     Ok(HostPlan::new(&golang::Inputs {
         df: &df,
         graph: &graph,

@@ -34,6 +34,7 @@ pub fn run(
         project.config.dockerfile.strategy,
     )?;
     options.build_args = project.config.build.args.clone();
+    options.platforms = project.config.image.platforms.clone();
 
     let mut reports: Vec<FileReport> = Vec::new();
     let mut errors: Vec<Error> = Vec::new();

@@ -13,6 +13,7 @@
 use super::gostr;
 use super::shell::Lexer;
 use super::{Dockerfile, Flag, Span};
+use crate::platform::Platform;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -61,6 +62,9 @@ pub enum StageBase {
     Image(String),
     /// An earlier stage, by index.
     Stage(usize),
+    /// Depends on the target platform (`FROM build-${TARGETOS}`): the stages
+    /// it may name, for the platforms considered.
+    Dynamic(Vec<usize>),
     /// `FROM scratch`.
     Scratch,
 }
@@ -176,13 +180,36 @@ pub struct StageGraph {
 }
 
 impl StageGraph {
-    /// Builds the model. `target` is a stage name (default: the last stage);
+    /// Builds the model for the default target platforms (linux/amd64 and
+    /// linux/arm64). `target` is a stage name (default: the last stage);
     /// `build_args` override global ARG defaults.
     pub fn new(
         df: &Dockerfile,
         target: Option<&str>,
         build_args: &[(String, String)],
     ) -> Result<Self, StageError> {
+        let platforms = [
+            Platform::new("linux", "amd64", None),
+            Platform::new("linux", "arm64", None),
+        ];
+        Self::for_platforms(df, target, build_args, &platforms)
+    }
+
+    /// Builds the model for `platforms`: a FROM that names its base with the
+    /// automatic platform ARGs (`FROM build-${TARGETOS}`) is resolved for
+    /// each of them, as BuildKit resolves it for each platform it builds.
+    pub fn for_platforms(
+        df: &Dockerfile,
+        target: Option<&str>,
+        build_args: &[(String, String)],
+        platforms: &[Platform],
+    ) -> Result<Self, StageError> {
+        let host = Platform::host();
+        let platforms: Vec<Platform> = if platforms.is_empty() {
+            vec![host.clone()]
+        } else {
+            platforms.to_vec()
+        };
         let invalid =
             |span: Span, message: String, label: &str, help: Option<&str>| StageError::Invalid {
                 message,
@@ -290,30 +317,40 @@ impl StageGraph {
                     ));
                 }
             }
-            let env = |k: &str| lookup(&global_args, &overrides, k).or_else(|| automatic_arg(k));
             let base_text = words[0].text.clone();
-            let expanded = lexer.process_word(&base_text, &env).map_err(|e| {
-                invalid(
-                    words[0].span.clone(),
-                    e.0,
-                    "cannot expand this image name",
-                    None,
-                )
-            })?;
-            if expanded.is_empty() {
-                return Err(invalid(
-                    words[0].span.clone(),
-                    format!("base name ({base_text}) should not be blank"),
-                    "expands to nothing",
-                    Some("give the ARG a default value before the first FROM"),
-                ));
+            let mut parents: Vec<usize> = Vec::new();
+            let mut images: Vec<String> = Vec::new();
+            for p in &platforms {
+                let env = |k: &str| {
+                    lookup(&global_args, &overrides, k).or_else(|| automatic_arg(k, p, &host))
+                };
+                let expanded = lexer.process_word(&base_text, &env).map_err(|e| {
+                    invalid(
+                        words[0].span.clone(),
+                        e.0,
+                        "cannot expand this image name",
+                        None,
+                    )
+                })?;
+                // An ARG without a default is given at build time
+                // (--build-arg): keep the name as written.
+                let expanded = if expanded.is_empty() {
+                    base_text.clone()
+                } else {
+                    expanded
+                };
+                match by_name.get(expanded.as_str()) {
+                    Some(&s) if !parents.contains(&s) => parents.push(s),
+                    Some(_) => {}
+                    None if !images.contains(&expanded) => images.push(expanded),
+                    None => {}
+                }
             }
-            let base = if let Some(&s) = by_name.get(expanded.as_str()) {
-                StageBase::Stage(s)
-            } else if expanded == "scratch" {
-                StageBase::Scratch
-            } else {
-                StageBase::Image(expanded)
+            let base = match (parents.as_slice(), images.as_slice()) {
+                ([], [image, ..]) if image == "scratch" && images.len() == 1 => StageBase::Scratch,
+                ([], [image, ..]) => StageBase::Image(image.clone()),
+                ([p], []) => StageBase::Stage(*p),
+                _ => StageBase::Dynamic(parents),
             };
             let mut args = Vec::new();
             let mut target_uses = Vec::new();
@@ -323,16 +360,11 @@ impl StageGraph {
                         args.push(w.split_once('=').map_or(w.as_str(), |(n, _)| n).to_string());
                     }
                 }
-                // ONBUILD runs in a later image, not in this stage.
-                if ins.command == "onbuild" {
-                    continue;
-                }
-                target_uses.extend(target_refs(&ins.line.text, df.escape));
-                if ins.command == "run" {
-                    for h in &ins.heredocs {
-                        target_uses.extend(target_refs(&h.content, '\\'));
-                    }
-                }
+                target_uses.extend(
+                    target_references(ins, df.escape)
+                        .into_iter()
+                        .map(|(n, _)| n),
+                );
             }
             target_uses.sort();
             target_uses.dedup();
@@ -426,7 +458,17 @@ impl StageGraph {
         })
     }
 
-    /// The stage `i` is built FROM, if it is a stage.
+    /// The stages `i` may be built FROM (one, or several for a base that
+    /// depends on the target platform).
+    pub fn parents(&self, i: usize) -> Vec<usize> {
+        match &self.stages[i].base {
+            StageBase::Stage(p) => vec![*p],
+            StageBase::Dynamic(ps) => ps.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The stage `i` is built FROM, when there is exactly one.
     pub fn parent(&self, i: usize) -> Option<usize> {
         match self.stages[i].base {
             StageBase::Stage(p) => Some(p),
@@ -434,23 +476,42 @@ impl StageGraph {
         }
     }
 
-    /// `i` and the stages it is built FROM, nearest first.
+    /// `i` and every stage it may be built FROM, transitively, nearest first.
     pub fn chain(&self, i: usize) -> Vec<usize> {
         let mut out = vec![i];
-        let mut cur = i;
-        while let Some(p) = self.parent(cur) {
-            if out.contains(&p) {
-                break;
+        let mut k = 0;
+        while k < out.len() {
+            for p in self.parents(out[k]) {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
             }
-            out.push(p);
-            cur = p;
+            k += 1;
         }
         out
     }
 
-    /// The first stage of `i`'s chain (the one built FROM an image).
+    /// Whether `i` is the root of a chain: built FROM an image (or scratch)
+    /// on every platform.
+    pub fn is_root(&self, i: usize) -> bool {
+        matches!(
+            self.stages[i].base,
+            StageBase::Image(_) | StageBase::Scratch
+        )
+    }
+
+    /// The first stage of `i`'s chain (the one built FROM an image); for a
+    /// platform-dependent chain, the first root found.
     pub fn root(&self, i: usize) -> usize {
-        *self.chain(i).last().expect("chain is never empty")
+        self.roots(i).into_iter().next().unwrap_or(i)
+    }
+
+    /// The roots of every chain `i` may belong to.
+    pub fn roots(&self, i: usize) -> Vec<usize> {
+        self.chain(i)
+            .into_iter()
+            .filter(|&c| self.is_root(c))
+            .collect()
     }
 
     /// For each stage: does its filesystem ship in the image (the target and
@@ -472,7 +533,7 @@ impl StageGraph {
             if std::mem::replace(&mut out[i], true) {
                 continue;
             }
-            todo.extend(self.parent(i));
+            todo.extend(self.parents(i));
             todo.extend(self.stages[i].refs.iter().map(|r| r.stage));
         }
         out
@@ -490,10 +551,10 @@ impl StageGraph {
         out
     }
 
-    /// The stages whose chain root is `root`.
+    /// The stages whose chains may start at `root`.
     pub fn tree(&self, root: usize) -> Vec<usize> {
         (0..self.stages.len())
-            .filter(|&i| self.root(i) == root)
+            .filter(|&i| self.chain(i).contains(&root))
             .collect()
     }
 
@@ -509,24 +570,72 @@ impl StageGraph {
     }
 }
 
-/// The TARGET* variables referenced in `text` as `$NAME` or `${NAME...}`
-/// (the name not followed by another word character); an escaped `$` is
-/// literal.
-fn target_refs(text: &str, escape: char) -> Vec<String> {
+/// The TARGET* variables an instruction references, with their ranges in
+/// its logical line: `$NAME` or `${NAME...}`, the name not followed by
+/// another word character.
+///
+/// What counts is what gets expanded when the stage builds: BuildKit expands
+/// most instructions with the file's escape character; a shell-form RUN is
+/// expanded by the shell (`\$` escapes, single quotes hide). Not counted:
+/// exec-form RUN (nothing expands it), ONBUILD (it runs in a later image),
+/// and heredoc bodies (file contents, or scripts whose variables come from
+/// the stage's environment, where an undeclared ARG is simply empty).
+pub fn target_references(
+    ins: &super::Instruction,
+    file_escape: char,
+) -> Vec<(String, Range<usize>)> {
+    let text = &ins.line.text;
+    let (escape, shell) = match ins.command.as_str() {
+        "onbuild" => return Vec::new(),
+        "run" if ins.json => return Vec::new(),
+        "run" => ('\\', true),
+        _ => (file_escape, false),
+    };
+    let quoted = if shell {
+        single_quoted(text)
+    } else {
+        Vec::new()
+    };
     let mut out = Vec::new();
     for (i, _) in text.match_indices('$') {
-        if text[..i].ends_with(escape) {
+        if text[..i].ends_with(escape) || quoted.iter().any(|q| q.contains(&i)) {
             continue;
         }
         let rest = &text[i + 1..];
-        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        let braced = rest.starts_with('{');
+        let rest = if braced { &rest[1..] } else { rest };
         for name in TARGET_ARGS {
             if let Some(after) = rest.strip_prefix(name)
                 && !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
             {
-                out.push(name.to_string());
+                let end = i + 1 + usize::from(braced) + name.len();
+                out.push((name.to_string(), i..end));
             }
         }
+    }
+    out
+}
+
+/// The byte ranges of single-quoted text in a shell command line.
+fn single_quoted(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let (mut in_double, mut open, mut escaped) = (false, None::<usize>, false);
+    for (i, c) in text.char_indices() {
+        match (open, c) {
+            (Some(start), '\'') => {
+                out.push(start..i);
+                open = None;
+            }
+            (Some(_), _) => {}
+            (None, _) if escaped => escaped = false,
+            (None, '\\') => escaped = true,
+            (None, '"') => in_double = !in_double,
+            (None, '\'') if !in_double => open = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(start) = open {
+        out.push(start..text.len());
     }
     out
 }
@@ -544,22 +653,21 @@ fn lookup(
     globals.get(k).cloned().flatten()
 }
 
-/// The automatic platform ARGs are in scope for FROM lines; xbuild does not
-/// know their values here, so they expand to themselves (enough to tell a
-/// stage name from an image name).
-fn automatic_arg(k: &str) -> Option<String> {
-    matches!(
-        k,
-        "BUILDPLATFORM"
-            | "BUILDOS"
-            | "BUILDARCH"
-            | "BUILDVARIANT"
-            | "TARGETPLATFORM"
-            | "TARGETOS"
-            | "TARGETARCH"
-            | "TARGETVARIANT"
-    )
-    .then(|| format!("${{{k}}}"))
+/// The automatic platform ARGs, in scope for FROM lines: their values for
+/// target platform `p` on build platform `host`.
+fn automatic_arg(k: &str, p: &Platform, host: &Platform) -> Option<String> {
+    let variant = |x: &Platform| x.variant.clone().unwrap_or_default();
+    Some(match k {
+        "TARGETPLATFORM" => p.to_string(),
+        "TARGETOS" => p.os.clone(),
+        "TARGETARCH" => p.arch.clone(),
+        "TARGETVARIANT" => variant(p),
+        "BUILDPLATFORM" => host.to_string(),
+        "BUILDOS" => host.os.clone(),
+        "BUILDARCH" => host.arch.clone(),
+        "BUILDVARIANT" => variant(host),
+        _ => return None,
+    })
 }
 
 /// The `from=` of a `RUN --mount` value (`type=cache,from=deps,target=/x`).
@@ -608,8 +716,26 @@ mod tests {
             "FROM golang AS b\nRUN echo \\$TARGETARCH\nONBUILD RUN echo $TARGETOS\nFROM alpine\nCOPY --from=b / /\n",
         );
         assert!(!g.stages[0].is_cross_aware());
-        let g = graph("# escape=`\nFROM golang AS b\nRUN echo `$TARGETARCH $TARGETOS\n");
+        // The shell reads RUN (backslash escapes); BuildKit reads the others.
+        let g = graph(
+            "# escape=`\nFROM golang AS b\nRUN echo \\$TARGETARCH $TARGETOS\nWORKDIR /`$TARGETVARIANT\n",
+        );
         assert_eq!(g.stages[0].target_uses, vec!["TARGETOS"]);
+    }
+
+    #[test]
+    fn bases_named_with_platform_args_resolve_per_platform() {
+        let g = graph(
+            "FROM alpine AS base-amd64\nFROM alpine AS base-arm64\nFROM base-${TARGETARCH}\n",
+        );
+        assert_eq!(g.stages[2].base, StageBase::Dynamic(vec![0, 1]));
+        assert_eq!(g.ships(), vec![true, true, true]);
+        let g = graph("FROM alpine AS linux\nFROM ${TARGETOS}\n");
+        assert_eq!(g.stages[1].base, StageBase::Stage(0));
+        // An ARG without a default comes from --build-arg: an image.
+        let g = graph("ARG BASE\nFROM $BASE AS b\nFROM b\n");
+        assert_eq!(g.stages[0].base, StageBase::Image("$BASE".into()));
+        assert_eq!(g.stages[1].base, StageBase::Stage(0));
     }
 
     #[test]

@@ -67,16 +67,20 @@ impl<'a> Context<'a> {
         &self.commands[index]
     }
 
-    /// The stage runs on the build platform: the nearest `--platform` in its
-    /// chain (the stage itself, then what it is built FROM) is
-    /// `$BUILDPLATFORM` (every one of them, on a FROM with several).
+    /// The stage runs on the build platform: the root of its chain (the
+    /// stage built FROM an image) is pinned to `$BUILDPLATFORM` (every flag,
+    /// on a FROM with several). BuildKit ignores `--platform` on a FROM that
+    /// names a stage, so only the root's counts.
     pub fn pinned(&self, stage: usize) -> bool {
-        self.graph
-            .chain(stage)
-            .into_iter()
-            .map(|s| &self.graph.stages[s].platforms)
-            .find(|p| !p.is_empty())
-            .is_some_and(|p| p.iter().all(|f| platform_kind(f) == PlatformKind::Build))
+        let roots = self.graph.roots(stage);
+        !roots.is_empty()
+            && roots.iter().all(|&r| {
+                let flags = &self.graph.stages[r].platforms;
+                !flags.is_empty()
+                    && flags
+                        .iter()
+                        .all(|f| platform_kind(f) == PlatformKind::Build)
+            })
     }
 
     /// The stage's one `--platform` flag. A FROM with several is XB003's

@@ -46,7 +46,7 @@ pub fn fix(input: &Input, options: &Options) -> Fixed {
     let mut text = input.text.clone();
     let mut refused = None;
     for _ in 0..MAX_ROUNDS {
-        let Ok((df, graph)) = model(&input.name, &text, target, &options.build_args) else {
+        let Ok((df, graph)) = model(&input.name, &text, target, options) else {
             break;
         };
         let edits: Vec<Edit> = findings(&df, &graph, None, options)
@@ -61,7 +61,7 @@ pub fn fix(input: &Input, options: &Options) -> Fixed {
         if next == text {
             break;
         }
-        if let Err(f) = model(&input.name, &next, target, &options.build_args) {
+        if let Err(f) = model(&input.name, &next, target, options) {
             refused = Some(format!(
                 "the fixed text would not parse ({}); fixes left unapplied",
                 f.message
@@ -72,10 +72,9 @@ pub fn fix(input: &Input, options: &Options) -> Fixed {
     }
 
     let mut cross = None;
-    if let (Some(current), Ok((df, graph))) = (
-        &input.cross,
-        model(&input.name, &text, target, &options.build_args),
-    ) {
+    if let (Some(current), Ok((df, graph))) =
+        (&input.cross, model(&input.name, &text, target, options))
+    {
         let stale = findings(&df, &graph, Some(current), options)
             .iter()
             .any(|f| f.fix == Some(Fix::RewriteCross));

@@ -44,6 +44,9 @@ pub struct Options {
     /// `[build] args`: they override global ARG defaults, e.g. in
     /// `FROM ${BASE}`, when the stage model is built.
     pub build_args: Vec<(String, String)>,
+    /// `[image] platforms`: a FROM named with `${TARGETOS}` & co. is
+    /// resolved for each (empty: linux/amd64 and linux/arm64).
+    pub platforms: Vec<crate::platform::Platform>,
 }
 
 impl Default for Options {
@@ -53,6 +56,7 @@ impl Default for Options {
             select: None,
             strategy: Strategy::Auto,
             build_args: Vec::new(),
+            platforms: Vec::new(),
         }
     }
 }
@@ -82,6 +86,7 @@ impl Options {
             select: select.map(|s| ids(s, "--select")).transpose()?,
             strategy,
             build_args: Vec::new(),
+            platforms: Vec::new(),
         })
     }
 
@@ -144,12 +149,7 @@ pub struct FileReport {
 
 /// Checks one Dockerfile.
 pub fn check(input: &Input, options: &Options) -> FileReport {
-    let findings = match model(
-        &input.name,
-        &input.text,
-        input.target.as_deref(),
-        &options.build_args,
-    ) {
+    let findings = match model(&input.name, &input.text, input.target.as_deref(), options) {
         Ok((df, graph)) => findings(&df, &graph, input.cross.as_ref(), options),
         Err(f) => vec![f],
     };
@@ -165,7 +165,7 @@ pub(crate) fn model(
     name: &str,
     text: &str,
     target: Option<&str>,
-    build_args: &[(String, String)],
+    options: &Options,
 ) -> Result<(Dockerfile, StageGraph), Finding> {
     let df = dockerfile::parse(name, text)
         .map_err(|e| parse_error(e.range(), e.message, e.label, e.help))?;
@@ -177,7 +177,12 @@ pub(crate) fn model(
             help,
         ));
     }
-    let graph = StageGraph::new(&df, target, build_args).map_err(|e| match e {
+    let graph = if options.platforms.is_empty() {
+        StageGraph::new(&df, target, &options.build_args)
+    } else {
+        StageGraph::for_platforms(&df, target, &options.build_args, &options.platforms)
+    }
+    .map_err(|e| match e {
         StageError::Invalid {
             message,
             span,

@@ -28,6 +28,10 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .as_deref()
             .unwrap_or("")
             .trim_matches(|c| c == '"' || c == '\'');
+        // `--platform=` is no platform at all for BuildKit.
+        if value.is_empty() {
+            continue;
+        }
         let mut parts = value.split('/');
         let (os, arch) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let named_for_it = s.name.as_deref().is_some_and(|n| {

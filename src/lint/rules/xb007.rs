@@ -8,21 +8,19 @@
 //! built FROM (`dispatchState.init` copies the parent's ARGs; the reference
 //! says "automatically inherited by other stages based on that stage"). A
 //! global `ARG` before the first FROM does not declare it in a stage.
-//! Uses are `$NAME` and `${NAME...}` in the instruction's text, flags
-//! included; heredoc bodies and the stage's own FROM line are not uses.
+//! Uses are what `dockerfile::stages::target_references` finds (the same
+//! references that make a stage cross-aware for `cross`): `$NAME` and
+//! `${NAME...}` in the instruction's text, flags included. Not uses: the
+//! stage's own FROM line, heredoc bodies, exec-form RUN, single-quoted text
+//! of a shell-form RUN, an escaped `$`, ONBUILD.
 //!
 //! The fix inserts one `ARG NAME` line per missing name right after the
 //! stage's FROM, in order of first use.
 
+use crate::dockerfile::stages::target_references;
 use crate::lint::fix::insert_lines_after;
 use crate::lint::{Context, Finding, Fix, Rule, Severity};
-use regex::Regex;
 use std::collections::HashSet;
-use std::sync::LazyLock;
-
-static USE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\$\{?(TARGETPLATFORM|TARGETOS|TARGETARCH|TARGETVARIANT)\b").expect("regex")
-});
 
 pub static RULE: Rule = Rule {
     id: "XB007",
@@ -43,24 +41,26 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }
         let mut reported: HashSet<String> = HashSet::new();
         for (_, ins) in cx.body(s) {
-            if ins.command != "onbuild" {
-                let text = &ins.line.text;
-                for caps in USE.captures_iter(text) {
-                    let m = caps.get(0).expect("match");
-                    let escaped = text[..m.start()]
-                        .chars()
-                        .next_back()
-                        .is_some_and(|c| c == '\\' || c == cx.df.escape);
-                    let name = &caps[1];
-                    if escaped || declared.contains(name) || !reported.insert(name.to_string()) {
-                        continue;
-                    }
-                    out.push(finding(cx, s, name, ins.line.span(m.range())));
+            for (name, span) in uses(cx, ins) {
+                if declared.contains(&name) || !reported.insert(name.clone()) {
+                    continue;
                 }
+                out.push(finding(cx, s, &name, span));
             }
             declare(ins, &mut declared);
         }
     }
+}
+
+/// The TARGET* uses of one instruction, with their source spans.
+fn uses(
+    cx: &Context,
+    ins: &crate::dockerfile::Instruction,
+) -> Vec<(String, crate::dockerfile::Span)> {
+    target_references(ins, cx.df.escape)
+        .into_iter()
+        .map(|(name, range)| (name, ins.line.span(range)))
+        .collect()
 }
 
 fn declare(ins: &crate::dockerfile::Instruction, declared: &mut HashSet<String>) {

@@ -83,7 +83,7 @@ fn shipped_reader(cx: &Context, s: usize, chain_aware: &dyn Fn(usize) -> bool) -
         }
         // Stages built FROM a carrier carry its files unless they become
         // target-aware.
-        todo.extend((0..n).filter(|&d| cx.graph.parent(d) == Some(c) && !chain_aware(d)));
+        todo.extend((0..n).filter(|&d| cx.graph.parents(d).contains(&c) && !chain_aware(d)));
         for x in (0..n).filter(|&x| cx.graph.stages[x].refs.iter().any(|r| r.stage == c)) {
             if cx.ships[x] {
                 return Some(x);
