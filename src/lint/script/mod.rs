@@ -238,9 +238,36 @@ pub fn commands(script: &str, map: &dyn Fn(Range<usize>) -> Span) -> Vec<Command
                 span: map(r),
             })
             .collect();
-        out.extend(build(words, &mut exports));
+        if let Some(cmd) = build(words, &mut exports) {
+            let inner = shell_script(&cmd);
+            out.push(cmd);
+            out.extend(inner);
+        }
     }
     out
+}
+
+/// The commands of `sh -c "SCRIPT"` (any shell, any flags with `c`), run
+/// with the outer command's environment. The script's words get the span of
+/// the script argument.
+fn shell_script(cmd: &Command) -> Vec<Command> {
+    let [shell, flag, script, ..] = cmd.argv.as_slice() else {
+        return Vec::new();
+    };
+    let name = shell.text.rsplit('/').next().unwrap_or(&shell.text);
+    if !SHELLS.contains(&name) || !flag.text.starts_with('-') || !flag.text.contains('c') {
+        return Vec::new();
+    }
+    let span = script.span.clone();
+    commands(&script.text, &|_| span.clone())
+        .into_iter()
+        .map(|mut c| {
+            let mut env = cmd.env.clone();
+            env.append(&mut c.env);
+            c.env = env;
+            c
+        })
+        .collect()
 }
 
 /// Turns the words of one simple command into a [`Command`]; `export`
@@ -307,6 +334,17 @@ mod tests {
             .collect();
         let argv: Vec<&str> = c.argv.iter().map(|w| w.text.as_str()).collect();
         format!("[{}] {}", env.join(" "), argv.join(" "))
+    }
+
+    #[test]
+    fn reads_sh_c_scripts() {
+        let c = cmds("CGO_ENABLED=0 sh -c \"GOARCH=amd64 go build -o /m . && echo ok\"");
+        let go = c
+            .iter()
+            .find(|c| c.program() == "go")
+            .expect("go build inside sh -c");
+        assert_eq!(go.var("GOARCH").map(|a| a.value.as_str()), Some("amd64"));
+        assert_eq!(go.var("CGO_ENABLED").map(|a| a.value.as_str()), Some("0"));
     }
 
     #[test]
