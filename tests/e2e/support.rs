@@ -9,14 +9,15 @@
 
 #![allow(dead_code)]
 
+use std::cell::RefCell;
 use std::fmt;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Repository of the crate, for fixtures and scripts.
@@ -47,9 +48,27 @@ impl Stack {
     }
 }
 
+/// One e2e test at a time: the registry (Debian's docker-registry, a
+/// filesystem store) rewrites link files in place, and two pushes of the
+/// same content at once can make it answer a HEAD with a 500 ("invalid
+/// checksum digest format"). Every test calls [`stack`] first; that takes
+/// this lock for the rest of the test's thread.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+thread_local! {
+    static HELD: RefCell<Option<MutexGuard<'static, ()>>> = const { RefCell::new(None) };
+}
+
 /// Checks once per test binary that the stack is up and returns it; panics
-/// in every caller when it is not.
+/// in every caller when it is not. The calling test holds the e2e lock
+/// until its thread ends (see [`SERIAL`]).
 pub fn stack() -> &'static Stack {
+    HELD.with(|held| {
+        if held.borrow().is_none() {
+            let guard = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+            *held.borrow_mut() = Some(guard);
+        }
+    });
     static STACK: OnceLock<Result<Stack, String>> = OnceLock::new();
     match STACK.get_or_init(check_stack) {
         Ok(stack) => stack,
