@@ -233,12 +233,15 @@ registry_up() {
   headers=$(curl -fsS -m 5 -o /dev/null -D - "http://127.0.0.1:${PORT}/v2/" 2>/dev/null) || return 1
   grep -qi '^docker-distribution-api-version: *registry/2.0' <<<"$headers"
 }
+# In memory, not on the filesystem: the filesystem store rewrites link files
+# in place, and the docker driver's double push (BuildKit, then dockerd) of
+# one image then sometimes gets a 500 ("invalid checksum digest format") from
+# a HEAD that reads a half-written link. The base images below are pushed
+# again whenever the registry starts.
 if ! registry_up; then
-  mkdir -p "$PREFIX/registry"
   write_if_changed "$PREFIX/registry.yml" "version: 0.1
 storage:
-  filesystem:
-    rootdirectory: $PREFIX/registry
+  inmemory: {}
   delete:
     enabled: true
 http:

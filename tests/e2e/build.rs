@@ -425,8 +425,7 @@ fn sigterm_during_a_slow_stage_exits_143_and_leaves_nothing() {
 fn two_builds_at_once_in_the_same_repo_both_succeed() {
     let stack = stack();
     let (p, _) = operator();
-    // Two registry repositories: the registry's own race on identical
-    // pushes is not what this test is about.
+    // Two registry repositories, so each push has its own tag history.
     let a = stack.unique_ref("concurrent-a");
     let b = stack.unique_ref("concurrent-b");
     let first = xbuild(&p).args(["build", "--tag", &a, "--push"]);

@@ -48,11 +48,11 @@ impl Stack {
     }
 }
 
-/// One e2e test at a time: the registry (Debian's docker-registry, a
-/// filesystem store) rewrites link files in place, and two pushes of the
-/// same content at once can make it answer a HEAD with a 500 ("invalid
-/// checksum digest format"). Every test calls [`stack`] first; that takes
-/// this lock for the rest of the test's thread.
+/// One e2e test at a time: they share one dockerd, one BuildKit cache and
+/// one registry on a 2-core machine, and several multi-platform builds at
+/// once (QEMU included) make timings and failures hard to read. Every test
+/// calls [`stack`] first; that takes this lock for the rest of the test's
+/// thread. (The concurrent-build test runs its two builds itself.)
 static SERIAL: Mutex<()> = Mutex::new(());
 
 thread_local! {
