@@ -92,12 +92,33 @@ pub fn text_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<String, FsError> {
 
 /// Writes `contents` to `path` atomically: a temporary file in the same
 /// directory, flushed, then renamed over `path`. An existing file's
-/// permissions are kept.
+/// permissions are kept. A symlink is followed (its target is replaced, the
+/// link stays), and a path that is not a regular file (`/dev/null`, a FIFO,
+/// `/dev/stdout`) is written in place: renaming over a device would replace
+/// it with a regular file.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
     let err = |source| FsError::Write {
         path: path.to_path_buf(),
         source,
     };
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_dir() {
+            return Err(err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "it is a directory",
+            )));
+        }
+        if !meta.is_file() {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(contents))
+                .map_err(err);
+        }
+    }
+    let resolved = resolve_symlinks(path);
+    let path = resolved.as_path();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -122,6 +143,28 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
     }
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
+}
+
+/// The file a chain of symlinks at `path` ends in (which need not exist yet),
+/// or `path` itself when it is not a symlink. Gives up after 40 links, as
+/// the kernel does, and then writes the link itself.
+fn resolve_symlinks(path: &Path) -> PathBuf {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let Ok(target) = std::fs::read_link(&current) else {
+                    return current;
+                };
+                current = match current.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return current,
+        }
+    }
+    path.to_path_buf()
 }
 
 /// Permissions for a new file: what `open(2)` would give under the current
@@ -174,5 +217,39 @@ mod tests {
             0o751
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn atomic_write_to_a_device_writes_in_place() {
+        use std::os::unix::fs::FileTypeExt;
+        write_atomic(Path::new("/dev/null"), b"discarded").unwrap();
+        let meta = std::fs::metadata("/dev/null").unwrap();
+        assert!(meta.file_type().is_char_device(), "/dev/null was replaced");
+        assert_eq!(std::fs::read("/dev/null").unwrap(), b"");
+    }
+
+    #[test]
+    fn atomic_write_through_a_symlink_keeps_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        let target = dir.path().join("real/Dockerfile.cross");
+        std::fs::write(&target, "old").unwrap();
+        let link = dir.path().join("Dockerfile.cross");
+        std::os::unix::fs::symlink("real/Dockerfile.cross", &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    }
+
+    #[test]
+    fn atomic_write_refuses_a_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_atomic(dir.path(), b"x").unwrap_err();
+        assert!(err.to_string().contains("cannot write"), "{err}");
     }
 }
