@@ -40,11 +40,21 @@ pub fn lookup(cx: &Context, stage: usize, upto: usize, name: &str) -> Option<Bin
                 }
                 "arg" => {
                     for w in &ins.args {
-                        if let Some((k, v)) = w.split_once('=')
-                            && k == name
-                            && !found.as_ref().is_some_and(|b| b.from_env)
-                        {
-                            found = Some(binding(ins, name, v, false));
+                        if found.as_ref().is_some_and(|b| b.from_env) {
+                            break;
+                        }
+                        match w.split_once('=') {
+                            Some((k, v)) if k == name => {
+                                found = Some(binding(ins, name, v, false));
+                            }
+                            // `ARG NAME` in a stage takes the default of
+                            // the global `ARG NAME=value` (BuildKit).
+                            None if w == name => {
+                                if let Some(global) = global_default(cx, name) {
+                                    found = Some(global);
+                                }
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -53,6 +63,21 @@ pub fn lookup(cx: &Context, stage: usize, upto: usize, name: &str) -> Option<Bin
         }
     }
     found
+}
+
+/// The global `ARG NAME=value` (before the first FROM) that a stage's bare
+/// `ARG NAME` imports: the last one, as BuildKit keeps the last default.
+fn global_default(cx: &Context, name: &str) -> Option<Binding> {
+    let first_from = cx.graph.stages.first()?.from;
+    cx.df.instructions[..first_from]
+        .iter()
+        .filter(|ins| ins.command == "arg")
+        .flat_map(|ins| ins.args.iter().map(move |w| (ins, w)))
+        .filter_map(|(ins, w)| {
+            let (k, v) = w.split_once('=')?;
+            (k == name).then(|| binding(ins, name, v, false))
+        })
+        .last()
 }
 
 fn binding(ins: &Instruction, name: &str, value: &str, from_env: bool) -> Binding {
