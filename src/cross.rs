@@ -138,23 +138,42 @@ fn existing_platform(graph: &StageGraph, i: usize) -> Option<String> {
     }
 }
 
-/// Why a chain builds for the target: "uses TARGETARCH", or "builder uses
-/// TARGETARCH" when it is not `about` itself.
-fn target_use(graph: &StageGraph, chain: &[usize], about: usize) -> Option<String> {
-    chain.iter().find_map(|&i| {
+/// Whether a chain builds for the target, and why.
+enum Awareness {
+    /// "uses TARGETARCH", or "builder uses TARGETARCH" when it is not the
+    /// stage asked about.
+    Aware(String),
+    /// Nothing in the chain declares or uses a TARGET* variable.
+    Unaware,
+    /// A stage uses a TARGET* variable it does not declare (the label, the
+    /// name): it expands empty, which on the build platform means host-arch.
+    Undeclared(String, String),
+}
+
+fn awareness(graph: &StageGraph, chain: &[usize], about: usize) -> Awareness {
+    if let Some((label, name)) = chain.iter().find_map(|&i| {
         let s = &graph.stages[i];
-        let what = s.target_uses.first().cloned().or_else(|| {
-            s.args
-                .iter()
-                .find(|a| crate::dockerfile::stages::TARGET_ARGS.contains(&a.as_str()))
-                .cloned()
-        })?;
-        Some(if i == about {
-            format!("uses {what}")
-        } else {
-            format!("{} uses {what}", s.label())
+        s.undeclared_uses.first().map(|n| (s.label(), n.clone()))
+    }) {
+        return Awareness::Undeclared(label, name);
+    }
+    chain
+        .iter()
+        .find_map(|&i| {
+            let s = &graph.stages[i];
+            let what = s.target_uses.first().cloned().or_else(|| {
+                s.args
+                    .iter()
+                    .find(|a| crate::dockerfile::stages::TARGET_ARGS.contains(&a.as_str()))
+                    .cloned()
+            })?;
+            Some(Awareness::Aware(if i == about {
+                format!("uses {what}")
+            } else {
+                format!("{} uses {what}", s.label())
+            }))
         })
-    })
+        .unwrap_or(Awareness::Unaware)
 }
 
 fn auto(graph: &StageGraph) -> Vec<Decision> {
@@ -203,26 +222,49 @@ fn auto(graph: &StageGraph) -> Vec<Decision> {
             }
             continue;
         }
-        // What leaves the chain: the stages the build copies from.
-        let outputs: Vec<usize> = tree.iter().copied().filter(|&i| consumed[i]).collect();
-        let host_arch = outputs
+        // What leaves the tree: the stages a built stage outside it copies
+        // or mounts. Inside a pinned tree everything runs on the build
+        // platform, so what its stages pass one another (a recipe, a
+        // generated file, a tool they run) is consistent.
+        let mut in_tree = vec![false; n];
+        for &i in &tree {
+            in_tree[i] = true;
+        }
+        let outputs: Vec<usize> = tree
             .iter()
             .copied()
-            .find(|&i| target_use(graph, &graph.chain(i), i).is_none());
+            .filter(|&i| consumed[i])
+            .filter(|&i| {
+                graph.stages.iter().any(|s| {
+                    reachable[s.index] && !in_tree[s.index] && s.refs.iter().any(|r| r.stage == i)
+                })
+            })
+            .collect();
+        let host_arch = outputs.iter().find_map(|&i| {
+            match awareness(graph, &graph.chain(i), i) {
+                Awareness::Aware(_) => None,
+                Awareness::Unaware => Some(format!(
+                    "not cross-aware: nothing in {}'s chain uses TARGETOS/TARGETARCH/TARGETPLATFORM/TARGETVARIANT, so on the build platform its output would be host-arch",
+                    graph.stages[i].label()
+                )),
+                Awareness::Undeclared(label, name) => Some(format!(
+                    "stage {label} uses {name} without ARG {name}: it expands empty, so on the build platform the output would be host-arch (add ARG {name}; xbuild lint --fix does, XB007)"
+                )),
+            }
+        });
         match host_arch {
-            Some(bad) => {
+            Some(reason) => {
                 for &i in &tree {
-                    let reason = format!(
-                        "not cross-aware: nothing in {}'s chain uses TARGETOS/TARGETARCH/TARGETPLATFORM/TARGETVARIANT, so on the build platform its output would be host-arch",
-                        graph.stages[bad].label()
-                    );
-                    set(i, (Action::Leave, reason, None));
+                    set(i, (Action::Leave, reason.clone(), None));
                 }
             }
             None => {
                 let why = tree
                     .iter()
-                    .find_map(|&i| target_use(graph, &graph.chain(i), root))
+                    .find_map(|&i| match awareness(graph, &graph.chain(i), root) {
+                        Awareness::Aware(why) => Some(why),
+                        _ => None,
+                    })
                     .unwrap_or_else(|| "builds for the target".into());
                 for &i in &tree {
                     if i == root {

@@ -15,8 +15,10 @@ use super::shell::Lexer;
 use super::{Dockerfile, Flag, Span};
 use crate::platform::Platform;
 use miette::{Diagnostic, NamedSource, SourceSpan};
-use std::collections::{BTreeMap, HashMap};
+use regex::Regex;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
+use std::sync::LazyLock;
 use thiserror::Error;
 
 /// The four automatic ARGs that describe the target platform.
@@ -144,6 +146,10 @@ pub struct Stage {
     pub args: Vec<String>,
     /// TARGET* variables referenced in the stage body.
     pub target_uses: Vec<String>,
+    /// Those of `target_uses` never referenced where an `ARG` (in the stage
+    /// before the use, or in a stage it is built FROM) declares them: they
+    /// expand empty.
+    pub undeclared_uses: Vec<String>,
 }
 
 impl Stage {
@@ -163,9 +169,13 @@ impl Stage {
         }
     }
 
-    /// Declares or uses TARGETOS/TARGETARCH/TARGETPLATFORM/TARGETVARIANT.
+    /// Declares or uses TARGETOS/TARGETARCH/TARGETPLATFORM/TARGETVARIANT,
+    /// and uses none of them undeclared (an empty TARGETARCH on the build
+    /// platform builds for the build platform).
     pub fn is_cross_aware(&self) -> bool {
-        !self.target_uses.is_empty() || self.args.iter().any(|a| TARGET_ARGS.contains(&a.as_str()))
+        self.undeclared_uses.is_empty()
+            && (!self.target_uses.is_empty()
+                || self.args.iter().any(|a| TARGET_ARGS.contains(&a.as_str())))
     }
 }
 
@@ -223,7 +233,7 @@ impl StageGraph {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let mut global_args: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut raw_globals: Vec<(&str, Option<&str>)> = Vec::new();
         let from_idx: Vec<usize> = df.froms().map(|(i, _)| i).collect();
         let Some(&first_from) = from_idx.first() else {
             let span = df.instructions[0].span.clone();
@@ -244,25 +254,36 @@ impl StageGraph {
                 ));
             }
             for word in &ins.args {
-                let (name, default) = match word.split_once('=') {
-                    Some((n, v)) => {
-                        let env = |k: &str| lookup(&global_args, &overrides, k);
-                        (
-                            n.to_string(),
-                            Some(
-                                lexer
-                                    .process_word(v, &env)
-                                    .unwrap_or_else(|_| v.to_string()),
-                            ),
-                        )
-                    }
-                    None => (word.clone(), None),
-                };
-                global_args.insert(name, default);
+                raw_globals.push(match word.split_once('=') {
+                    Some((n, v)) => (n, Some(v)),
+                    None => (word.as_str(), None),
+                });
             }
         }
+        // BuildKit expands the global defaults with the automatic platform
+        // ARGs of the platform being built (`ARG BASE=img-${TARGETARCH}`).
+        let globals_for = |p: Option<&Platform>| {
+            let mut globals: BTreeMap<String, Option<String>> = BTreeMap::new();
+            for &(name, raw) in &raw_globals {
+                let default = raw.map(|v| {
+                    let env = |k: &str| {
+                        lookup(&globals, &overrides, k)
+                            .or_else(|| p.and_then(|p| automatic_arg(k, p, &host)))
+                    };
+                    lexer
+                        .process_word(v, &env)
+                        .unwrap_or_else(|_| v.to_string())
+                });
+                globals.insert(name.to_string(), default);
+            }
+            globals
+        };
+        let global_args = globals_for(None);
+        let platform_globals: Vec<BTreeMap<String, Option<String>>> =
+            platforms.iter().map(|p| globals_for(Some(p))).collect();
 
         let mut stages: Vec<Stage> = Vec::new();
+        let mut scopes: Vec<BTreeSet<String>> = Vec::new();
         let mut by_name: HashMap<String, usize> = HashMap::new();
         for (n, &fi) in from_idx.iter().enumerate() {
             let ins = &df.instructions[fi];
@@ -320,10 +341,9 @@ impl StageGraph {
             let base_text = words[0].text.clone();
             let mut parents: Vec<usize> = Vec::new();
             let mut images: Vec<String> = Vec::new();
-            for p in &platforms {
-                let env = |k: &str| {
-                    lookup(&global_args, &overrides, k).or_else(|| automatic_arg(k, p, &host))
-                };
+            for (p, globals) in platforms.iter().zip(&platform_globals) {
+                let env =
+                    |k: &str| lookup(globals, &overrides, k).or_else(|| automatic_arg(k, p, &host));
                 let expanded = lexer.process_word(&base_text, &env).map_err(|e| {
                     invalid(
                         words[0].span.clone(),
@@ -352,22 +372,47 @@ impl StageGraph {
                 ([p], []) => StageBase::Stage(*p),
                 _ => StageBase::Dynamic(parents),
             };
+            // ARGs in scope: a stage inherits its parent's (on every
+            // platform, for a platform-dependent base), then adds its own.
+            let mut in_scope: BTreeSet<String> = match &base {
+                StageBase::Stage(p) => scopes[*p].clone(),
+                StageBase::Dynamic(ps) => ps
+                    .iter()
+                    .map(|&p| scopes[p].clone())
+                    .reduce(|a, b| a.intersection(&b).cloned().collect())
+                    .unwrap_or_default(),
+                _ => BTreeSet::new(),
+            };
             let mut args = Vec::new();
             let mut target_uses = Vec::new();
+            let mut undeclared_uses = Vec::new();
+            let mut declared_uses = BTreeSet::new();
             for ins in &df.instructions[fi + 1..body_end] {
+                for (name, _) in target_references(ins, df.escape) {
+                    if in_scope.contains(&name) {
+                        declared_uses.insert(name.clone());
+                    } else {
+                        undeclared_uses.push(name.clone());
+                    }
+                    target_uses.push(name);
+                }
                 if ins.command == "arg" {
                     for w in &ins.args {
-                        args.push(w.split_once('=').map_or(w.as_str(), |(n, _)| n).to_string());
+                        let name = w.split_once('=').map_or(w.as_str(), |(n, _)| n);
+                        args.push(name.to_string());
+                        in_scope.insert(name.to_string());
                     }
                 }
-                target_uses.extend(
-                    target_references(ins, df.escape)
-                        .into_iter()
-                        .map(|(n, _)| n),
-                );
             }
+            scopes.push(in_scope);
             target_uses.sort();
             target_uses.dedup();
+            // A name also used where it is declared (`echo $TARGETARCH`
+            // before `ARG TARGETARCH`, then the real use) still builds for
+            // the target; one never used declared does not.
+            undeclared_uses.retain(|n| !declared_uses.contains(n));
+            undeclared_uses.sort();
+            undeclared_uses.dedup();
             let index = stages.len();
             if let Some(name) = &name {
                 by_name.insert(name.clone(), index);
@@ -390,6 +435,7 @@ impl StageGraph {
                 refs: Vec::new(),
                 args,
                 target_uses,
+                undeclared_uses,
             });
         }
 
@@ -478,11 +524,13 @@ impl StageGraph {
 
     /// `i` and every stage it may be built FROM, transitively, nearest first.
     pub fn chain(&self, i: usize) -> Vec<usize> {
+        let mut seen = vec![false; self.stages.len()];
+        seen[i] = true;
         let mut out = vec![i];
         let mut k = 0;
         while k < out.len() {
             for p in self.parents(out[k]) {
-                if !out.contains(&p) {
+                if !std::mem::replace(&mut seen[p], true) {
                     out.push(p);
                 }
             }
@@ -553,9 +601,13 @@ impl StageGraph {
 
     /// The stages whose chains may start at `root`.
     pub fn tree(&self, root: usize) -> Vec<usize> {
-        (0..self.stages.len())
-            .filter(|&i| self.chain(i).contains(&root))
-            .collect()
+        // A stage is built FROM earlier stages only, so one pass in order
+        // finds every stage whose chain reaches `root`.
+        let mut inside = vec![false; self.stages.len()];
+        for i in root..self.stages.len() {
+            inside[i] = i == root || self.parents(i).iter().any(|&p| inside[p]);
+        }
+        (0..self.stages.len()).filter(|&i| inside[i]).collect()
     }
 
     /// The stage named `name` (case-insensitive) or with that index.
@@ -587,55 +639,104 @@ pub fn target_references(
     let text = &ins.line.text;
     let (escape, shell) = match ins.command.as_str() {
         "onbuild" => return Vec::new(),
-        "run" if ins.json => return Vec::new(),
+        "run" if ins.json => return exec_script_references(ins),
         "run" => ('\\', true),
         _ => (file_escape, false),
     };
-    let quoted = if shell {
-        single_quoted(text)
-    } else {
-        Vec::new()
-    };
+    let quoted = if shell { quoted(text) } else { Vec::new() };
+    // The quoted script of `sh -c '...'` is expanded by the inner shell:
+    // single quotes and `\$` only keep it from the outer one.
+    let scripts: Vec<&Range<usize>> = quoted
+        .iter()
+        .filter(|(r, _)| SHELL_C.is_match(&text[..r.start - 1]))
+        .map(|(r, _)| r)
+        .collect();
     let mut out = Vec::new();
     for (i, _) in text.match_indices('$') {
-        if text[..i].ends_with(escape) || quoted.iter().any(|q| q.contains(&i)) {
+        let in_script = scripts.iter().any(|r| r.contains(&i));
+        let hidden =
+            text[..i].ends_with(escape) || quoted.iter().any(|(r, q)| *q == '\'' && r.contains(&i));
+        if hidden && !in_script {
             continue;
         }
-        let rest = &text[i + 1..];
-        let braced = rest.starts_with('{');
-        let rest = if braced { &rest[1..] } else { rest };
-        for name in TARGET_ARGS {
-            if let Some(after) = rest.strip_prefix(name)
-                && !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
-            {
-                let end = i + 1 + usize::from(braced) + name.len();
-                out.push((name.to_string(), i..end));
-            }
-        }
+        out.extend(reference_at(text, i));
     }
     out
 }
 
-/// The byte ranges of single-quoted text in a shell command line.
-fn single_quoted(text: &str) -> Vec<Range<usize>> {
+/// `sh -c`, `/bin/bash -euo pipefail -c` and the like, right before a
+/// quoted script.
+static SHELL_C: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^|[\s;&|(])(?:\S*/)?(?:ba|da|a|k|z)?sh(?:\s+(?:-\S+|pipefail))*\s+-[A-Za-z]*c\s*$",
+    )
+    .expect("shell -c regex")
+});
+
+/// The TARGET* variable named by the `$` at byte `i` of `text`, if any.
+fn reference_at(text: &str, i: usize) -> Option<(String, Range<usize>)> {
+    let rest = &text[i + 1..];
+    let braced = rest.starts_with('{');
+    let rest = if braced { &rest[1..] } else { rest };
+    TARGET_ARGS.iter().find_map(|name| {
+        let after = rest.strip_prefix(name)?;
+        if after.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+        let end = i + 1 + usize::from(braced) + name.len();
+        Some((name.to_string(), i..end))
+    })
+}
+
+/// Exec-form RUN: nothing expands its words, but `["sh", "-c", SCRIPT]`
+/// runs SCRIPT through a shell, which does.
+fn exec_script_references(ins: &super::Instruction) -> Vec<(String, Range<usize>)> {
+    let [program, flag, ..] = ins.args.as_slice() else {
+        return Vec::new();
+    };
+    let shell = program.rsplit('/').next().unwrap_or(program);
+    let is_shell = matches!(shell, "sh" | "bash" | "dash" | "ash" | "ksh" | "zsh");
+    let is_c = flag.starts_with('-') && flag.ends_with('c');
+    if !is_shell || !is_c {
+        return Vec::new();
+    }
+    let text = &ins.line.text;
+    let Some(after_flag) = text
+        .find(&format!("\"{flag}\""))
+        .map(|p| p + flag.len() + 2)
+    else {
+        return Vec::new();
+    };
+    text.match_indices('$')
+        .filter(|(i, _)| *i >= after_flag)
+        .filter_map(|(i, _)| reference_at(text, i))
+        .collect()
+}
+
+/// The quoted regions of shell text (inside the quotes), with the quote.
+fn quoted(text: &str) -> Vec<(Range<usize>, char)> {
     let mut out = Vec::new();
-    let (mut in_double, mut open, mut escaped) = (false, None::<usize>, false);
+    let (mut open, mut escaped) = (None::<(usize, char)>, false);
     for (i, c) in text.char_indices() {
         match (open, c) {
-            (Some(start), '\'') => {
-                out.push(start..i);
+            (Some((start, '\'')), '\'') => {
+                out.push((start..i, '\''));
+                open = None;
+            }
+            (Some((_, '\'')), _) => {}
+            _ if escaped => escaped = false,
+            (_, '\\') => escaped = true,
+            (Some((start, '"')), '"') => {
+                out.push((start..i, '"'));
                 open = None;
             }
             (Some(_), _) => {}
-            (None, _) if escaped => escaped = false,
-            (None, '\\') => escaped = true,
-            (None, '"') => in_double = !in_double,
-            (None, '\'') if !in_double => open = Some(i),
+            (None, '\'' | '"') => open = Some((i + 1, c)),
             _ => {}
         }
     }
-    if let Some(start) = open {
-        out.push(start..text.len());
+    if let Some((start, q)) = open {
+        out.push((start..text.len(), q));
     }
     out
 }

@@ -71,13 +71,14 @@ fn global_default(cx: &Context, name: &str) -> Option<Binding> {
     let first_from = cx.graph.stages.first()?.from;
     cx.df.instructions[..first_from]
         .iter()
+        .rev()
         .filter(|ins| ins.command == "arg")
-        .flat_map(|ins| ins.args.iter().map(move |w| (ins, w)))
-        .filter_map(|(ins, w)| {
-            let (k, v) = w.split_once('=')?;
-            (k == name).then(|| binding(ins, name, v, false))
+        .find_map(|ins| {
+            ins.args.iter().rev().find_map(|w| {
+                let (k, v) = w.split_once('=')?;
+                (k == name).then(|| binding(ins, name, v, false))
+            })
         })
-        .last()
 }
 
 fn binding(ins: &Instruction, name: &str, value: &str, from_env: bool) -> Binding {

@@ -45,14 +45,21 @@ pub fn fix(input: &Input, options: &Options) -> Fixed {
     let before = super::check(input, options).findings;
     let mut text = input.text.clone();
     let mut refused = None;
+    // Per rule, the findings whose edits were applied, over all rounds (a
+    // later round can fix what only the first round's fixes revealed).
+    let mut applied: BTreeMap<&'static str, usize> = BTreeMap::new();
     for _ in 0..MAX_ROUNDS {
         let Ok((df, graph)) = model(&input.name, &text, target, options) else {
             break;
         };
+        let mut round: BTreeMap<&'static str, usize> = BTreeMap::new();
         let edits: Vec<Edit> = findings(&df, &graph, None, options)
             .into_iter()
             .filter_map(|f| match f.fix {
-                Some(Fix::Edits(e)) => Some(e),
+                Some(Fix::Edits(e)) => {
+                    *round.entry(f.rule.id).or_default() += 1;
+                    Some(e)
+                }
                 _ => None,
             })
             .flatten()
@@ -69,6 +76,9 @@ pub fn fix(input: &Input, options: &Options) -> Fixed {
             break;
         }
         text = next;
+        for (id, n) in round {
+            *applied.entry(id).or_default() += n;
+        }
     }
 
     let mut cross = None;
@@ -95,8 +105,13 @@ pub fn fix(input: &Input, options: &Options) -> Fixed {
         ..input.clone()
     };
     let report = super::check(&after_input, options);
+    let mut fixed = removed(&before, &report.findings);
+    for (id, n) in applied {
+        let count = fixed.entry(id).or_default();
+        *count = (*count).max(n);
+    }
     Fixed {
-        fixed: removed(&before, &report.findings),
+        fixed,
         text,
         cross,
         refused,

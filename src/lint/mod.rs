@@ -169,12 +169,12 @@ pub(crate) fn model(
 ) -> Result<(Dockerfile, StageGraph), Finding> {
     let df = dockerfile::parse(name, text)
         .map_err(|e| parse_error(e.range(), e.message, e.label, e.help))?;
-    if let Some((span, message, help)) = known::unknown(&df) {
+    if let Some(bad) = known::invalid(&df) {
         return Err(parse_error(
-            span,
-            message,
-            "not an instruction".into(),
-            help,
+            bad.span,
+            bad.message,
+            bad.label.into(),
+            bad.help,
         ));
     }
     let graph = if options.platforms.is_empty() {

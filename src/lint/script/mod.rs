@@ -68,9 +68,24 @@ impl Command {
         p.rsplit('/').next().unwrap_or(p)
     }
 
-    /// The first argument that is not an option (`build` in `go build -o x`).
+    /// The first argument that is not an option or an option's value
+    /// (`build` in `go build -o x`, `go -C cmd build`, `cargo +nightly build`).
     pub fn subcommand(&self) -> Option<&Word> {
-        self.argv.iter().skip(1).find(|w| !w.text.starts_with('-'))
+        let takes_value: &[&str] = match self.program() {
+            "go" | "xx-go" => &["-C"],
+            "cargo" | "xx-cargo" => &["-C", "-Z", "--color", "--config"],
+            _ => &[],
+        };
+        let mut args = self.argv.iter().skip(1);
+        while let Some(w) = args.next() {
+            let t = w.text.as_str();
+            if takes_value.contains(&t) {
+                args.next();
+            } else if !t.starts_with(['-', '+']) {
+                return Some(w);
+            }
+        }
+        None
     }
 
     /// The assignment of `name` in effect for this command.
@@ -204,11 +219,7 @@ pub fn run_commands(source: &str, ins: &Instruction) -> Vec<Command> {
 /// JSON strings have no spans of their own: every word gets the RUN's span.
 fn json_commands(ins: &Instruction) -> Vec<Command> {
     let whole = ins.span.clone();
-    if let [shell, flag, script, ..] = ins.args.as_slice()
-        && SHELLS.contains(&shell.rsplit('/').next().unwrap_or(shell))
-        && flag.starts_with('-')
-        && flag.contains('c')
-    {
+    if let Some(script) = shell_c_script(&ins.args, String::as_str) {
         return commands(script, &|_| whole.clone());
     }
     let argv = ins
@@ -251,13 +262,9 @@ pub fn commands(script: &str, map: &dyn Fn(Range<usize>) -> Span) -> Vec<Command
 /// with the outer command's environment. The script's words get the span of
 /// the script argument.
 fn shell_script(cmd: &Command) -> Vec<Command> {
-    let [shell, flag, script, ..] = cmd.argv.as_slice() else {
+    let Some(script) = shell_c_script(&cmd.argv, |w: &Word| w.text.as_str()) else {
         return Vec::new();
     };
-    let name = shell.text.rsplit('/').next().unwrap_or(&shell.text);
-    if !SHELLS.contains(&name) || !flag.text.starts_with('-') || !flag.text.contains('c') {
-        return Vec::new();
-    }
     let span = script.span.clone();
     commands(&script.text, &|_| span.clone())
         .into_iter()
@@ -268,6 +275,37 @@ fn shell_script(cmd: &Command) -> Vec<Command> {
             c
         })
         .collect()
+}
+
+/// The script of a shell run with `-c` (`sh -c S`, `bash -euo pipefail -c
+/// S`, `sh -ec S`): the first operand after options that include `c`.
+fn shell_c_script<T>(argv: &[T], text: impl Fn(&T) -> &str) -> Option<&T> {
+    let program = text(argv.first()?);
+    if !SHELLS.contains(&program.rsplit('/').next().unwrap_or(program)) {
+        return None;
+    }
+    let mut with_c = false;
+    let mut args = argv.iter().skip(1);
+    while let Some(a) = args.next() {
+        let t = text(a);
+        if t == "--" {
+            return args.next().filter(|_| with_c);
+        }
+        if t.starts_with("--") {
+            continue;
+        }
+        match t.strip_prefix('-').or_else(|| t.strip_prefix('+')) {
+            Some(cluster) if !cluster.is_empty() => {
+                with_c |= t.starts_with('-') && cluster.contains('c');
+                // `-o pipefail`: the option's name is the next word.
+                if cluster.ends_with('o') {
+                    args.next();
+                }
+            }
+            _ => return with_c.then_some(a),
+        }
+    }
+    None
 }
 
 /// Turns the words of one simple command into a [`Command`]; `export`
@@ -289,8 +327,11 @@ fn build(words: Vec<Word>, exports: &mut Vec<Assign>) -> Option<Command> {
         match words.peek().map(|w| w.text.as_str()) {
             Some("env") => {
                 words.next();
-                while words.peek().is_some_and(|w| w.text.starts_with('-')) {
-                    words.next();
+                // Options, and the values of -u NAME and -C DIR.
+                while let Some(opt) = words.next_if(|w| w.text.starts_with('-')) {
+                    if matches!(opt.text.as_str(), "-u" | "--unset" | "-C" | "--chdir") {
+                        words.next();
+                    }
                 }
             }
             Some("export") => {
@@ -387,6 +428,35 @@ mod tests {
         assert!(cmds("/usr/bin/gcc -o x x.c")[0].compiles());
         assert!(cmds("cmake --build build")[0].compiles());
         assert!(!cmds("cmake -S . -B build")[0].compiles());
+    }
+
+    #[test]
+    fn shell_options_env_options_and_global_flags() {
+        let go = |s: &str| {
+            cmds(s)
+                .into_iter()
+                .find(|c| c.is_go_build())
+                .map(|c| show(&c))
+        };
+        assert_eq!(
+            go("bash -euo pipefail -c \"GOARCH=arm64 go build -o /a .\"").as_deref(),
+            Some("[GOARCH=arm64] go build -o /a .")
+        );
+        assert_eq!(
+            go("sh -ec 'GOARCH=arm64 go build'").as_deref(),
+            Some("[GOARCH=arm64] go build")
+        );
+        assert_eq!(
+            go("env -u GOFLAGS GOARCH=arm64 go build").as_deref(),
+            Some("[GOARCH=arm64] go build")
+        );
+        assert_eq!(
+            go("GOARCH=arm64 go -C ./cmd build -o /a").as_deref(),
+            Some("[GOARCH=arm64] go -C ./cmd build -o /a")
+        );
+        assert!(cmds("cargo +nightly build --release")[0].compiles());
+        // `sh script.sh -c` runs a file, not a -c script.
+        assert_eq!(cmds("sh build.sh -c 'GOARCH=arm64 go build'").len(), 1);
     }
 
     #[test]
