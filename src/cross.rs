@@ -66,9 +66,20 @@ impl CrossPlan {
     /// Decides which stages to pin.
     pub fn new(df: &Dockerfile, graph: &StageGraph, strategy: Strategy) -> CrossPlan {
         let decisions = match strategy {
-            Strategy::Auto => auto(graph),
+            Strategy::Auto => auto(graph, true),
             Strategy::FirstFrom => first_from(graph),
         };
+        Self::from_decisions(df, graph, decisions)
+    }
+
+    /// What `auto` pins once every TARGET* variable the file uses is
+    /// declared where it is used (lint's XB001: the stage is meant to build
+    /// for the target; XB007 reports the missing ARG).
+    pub fn intended(df: &Dockerfile, graph: &StageGraph) -> CrossPlan {
+        Self::from_decisions(df, graph, auto(graph, false))
+    }
+
+    fn from_decisions(df: &Dockerfile, graph: &StageGraph, decisions: Vec<Decision>) -> CrossPlan {
         let mut edits = Vec::new();
         let mut outcomes = Vec::new();
         for (s, (action, reason, warning)) in graph.stages.iter().zip(decisions) {
@@ -150,8 +161,10 @@ enum Awareness {
     Undeclared(String, String),
 }
 
-fn awareness(graph: &StageGraph, chain: &[usize], about: usize) -> Awareness {
-    if let Some((label, name)) = chain.iter().find_map(|&i| {
+/// `strict`: a TARGET* use that no ARG declares makes the chain
+/// [`Awareness::Undeclared`]; otherwise it counts as a use.
+fn awareness(graph: &StageGraph, chain: &[usize], about: usize, strict: bool) -> Awareness {
+    if let Some((label, name)) = chain.iter().filter(|_| strict).find_map(|&i| {
         let s = &graph.stages[i];
         s.undeclared_uses.first().map(|n| (s.label(), n.clone()))
     }) {
@@ -176,7 +189,8 @@ fn awareness(graph: &StageGraph, chain: &[usize], about: usize) -> Awareness {
         .unwrap_or(Awareness::Unaware)
 }
 
-fn auto(graph: &StageGraph) -> Vec<Decision> {
+/// `strict`: see [`awareness`].
+fn auto(graph: &StageGraph, strict: bool) -> Vec<Decision> {
     let n = graph.stages.len();
     let ships = graph.ships();
     let reachable = graph.reachable();
@@ -241,7 +255,7 @@ fn auto(graph: &StageGraph) -> Vec<Decision> {
             })
             .collect();
         let host_arch = outputs.iter().find_map(|&i| {
-            match awareness(graph, &graph.chain(i), i) {
+            match awareness(graph, &graph.chain(i), i, strict) {
                 Awareness::Aware(_) => None,
                 Awareness::Unaware => Some(format!(
                     "not cross-aware: nothing in {}'s chain uses TARGETOS/TARGETARCH/TARGETPLATFORM/TARGETVARIANT, so on the build platform its output would be host-arch",
@@ -261,7 +275,7 @@ fn auto(graph: &StageGraph) -> Vec<Decision> {
             None => {
                 let why = tree
                     .iter()
-                    .find_map(|&i| match awareness(graph, &graph.chain(i), root) {
+                    .find_map(|&i| match awareness(graph, &graph.chain(i), root, strict) {
                         Awareness::Aware(why) => Some(why),
                         _ => None,
                     })

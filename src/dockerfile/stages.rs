@@ -169,13 +169,10 @@ impl Stage {
         }
     }
 
-    /// Declares or uses TARGETOS/TARGETARCH/TARGETPLATFORM/TARGETVARIANT,
-    /// and uses none of them undeclared (an empty TARGETARCH on the build
-    /// platform builds for the build platform).
+    /// Declares or uses TARGETOS/TARGETARCH/TARGETPLATFORM/TARGETVARIANT
+    /// (a use may still be undeclared: see `undeclared_uses`).
     pub fn is_cross_aware(&self) -> bool {
-        self.undeclared_uses.is_empty()
-            && (!self.target_uses.is_empty()
-                || self.args.iter().any(|a| TARGET_ARGS.contains(&a.as_str())))
+        !self.target_uses.is_empty() || self.args.iter().any(|a| TARGET_ARGS.contains(&a.as_str()))
     }
 }
 

@@ -1,9 +1,9 @@
 //! XB001 build-stage-not-pinned: a stage chain that builds for the target
 //! and does not ship, without `--platform`, runs under QEMU for every
-//! foreign platform. It fires exactly where `xbuild cross --strategy auto`
-//! pins, and its fix is the same insertion.
+//! foreign platform. It fires where `xbuild cross --strategy auto` pins
+//! (once every TARGET* use has its ARG: cross leaves a stage whose
+//! `$TARGETARCH` would expand empty), and its fix is the same insertion.
 
-use crate::config::Strategy;
 use crate::cross::{Action, CrossPlan, PIN};
 use crate::dockerfile::edit::Edit;
 use crate::lint::{Context, Finding, Fix, Rule, Severity};
@@ -18,7 +18,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let plan = CrossPlan::new(cx.df, cx.graph, Strategy::Auto);
+    // Where cross pins once XB007's missing ARGs are added: a stage that
+    // uses $TARGETARCH undeclared is meant to build for the target.
+    let plan = CrossPlan::intended(cx.df, cx.graph);
     for o in plan.outcomes.iter().filter(|o| o.action == Action::Pin) {
         let from = cx.from(o.stage);
         out.push(Finding {
