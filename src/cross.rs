@@ -174,16 +174,20 @@ fn awareness(graph: &StageGraph, chain: &[usize], about: usize, strict: bool) ->
         .iter()
         .find_map(|&i| {
             let s = &graph.stages[i];
-            let what = s.target_uses.first().cloned().or_else(|| {
-                s.args
-                    .iter()
-                    .find(|a| crate::dockerfile::stages::TARGET_ARGS.contains(&a.as_str()))
-                    .cloned()
-            })?;
+            let what = s
+                .target_uses
+                .first()
+                .map(|n| format!("uses {n}"))
+                .or_else(|| {
+                    s.args
+                        .iter()
+                        .find(|a| crate::dockerfile::stages::TARGET_ARGS.contains(&a.as_str()))
+                        .map(|n| format!("declares {n}"))
+                })?;
             Some(Awareness::Aware(if i == about {
-                format!("uses {what}")
+                what
             } else {
-                format!("{} uses {what}", s.label())
+                format!("{} {what}", s.label())
             }))
         })
         .unwrap_or(Awareness::Unaware)
