@@ -59,16 +59,26 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     }
 }
 
-/// The stage declares or uses TARGET*, or names an architecture itself.
+/// The stage declares or uses TARGET*, or names an architecture itself
+/// (in a RUN: in a command's environment or arguments, not in a shell
+/// comment).
 fn target_aware(cx: &Context, s: usize) -> bool {
     cx.graph.stages[s].is_cross_aware()
         || cx.body(s).any(|(i, ins)| {
-            EXPLICIT_ARCH.is_match(&ins.line.text)
+            let named = if ins.command == "run" {
+                cx.commands(i).iter().any(|c| {
+                    c.names_a_target()
+                        || c.env.iter().any(|a| EXPLICIT_ARCH.is_match(&a.name))
+                        || c.argv.iter().any(|w| EXPLICIT_ARCH.is_match(&w.raw))
+                })
+            } else {
+                EXPLICIT_ARCH.is_match(&ins.line.text)
+            };
+            named
                 || ins
                     .heredocs
                     .iter()
                     .any(|h| EXPLICIT_ARCH.is_match(&h.content))
-                || cx.commands(i).iter().any(|c| c.names_a_target())
         })
 }
 
