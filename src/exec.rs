@@ -125,7 +125,7 @@ impl Cmd {
 pub fn quote(s: &str) -> String {
     let safe = !s.is_empty()
         && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,+@%^{}".contains(c));
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,+@%^".contains(c));
     if safe {
         s.to_string()
     } else {
@@ -507,6 +507,8 @@ mod tests {
         assert_eq!(quote("it's"), r"'it'\''s'");
         assert_eq!(quote(""), "''");
         assert_eq!(quote("${X}"), "'${X}'");
+        // Brace expansion would split these in a shell.
+        assert_eq!(quote("D={a,b}"), "'D={a,b}'");
     }
 
     #[test]

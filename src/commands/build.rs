@@ -77,6 +77,46 @@ pub enum BuildError {
     #[diagnostic(code(xbuild::build::build_arg), help("write --build-arg NAME=VALUE"))]
     BuildArg { arg: String },
 
+    #[error("--build-arg {arg:?} has no valid name")]
+    #[diagnostic(
+        code(xbuild::build::build_arg_name),
+        help("write --build-arg NAME=VALUE with a non-empty NAME without spaces")
+    )]
+    BuildArgName { arg: String },
+
+    #[error("no platform in {origin} {list:?}")]
+    #[diagnostic(
+        code(xbuild::build::no_platforms),
+        help("list at least one platform, e.g. linux/amd64,linux/arm64")
+    )]
+    NoPlatforms { origin: &'static str, list: String },
+
+    #[error("invalid image reference from {origin}: {message}")]
+    #[diagnostic(code(xbuild::build::tag), help("{help}"))]
+    Tag {
+        origin: &'static str,
+        message: String,
+        help: String,
+    },
+
+    #[error("{name:?} is not a valid builder name")]
+    #[diagnostic(
+        code(xbuild::build::builder_name),
+        help(
+            "builder names start with a letter or digit and contain only letters, digits, '.', '_' and '-'"
+        )
+    )]
+    BuilderName { name: String },
+
+    #[error("the remote driver needs an endpoint")]
+    #[diagnostic(
+        code(xbuild::build::remote_endpoint),
+        help(
+            "add endpoint = \"tcp://buildkitd:1234\" (the address buildkitd listens on) to [builder] in xbuild.toml"
+        )
+    )]
+    RemoteEndpoint,
+
     #[error("the docker driver cannot have appended nodes ([[builder.nodes]] has {count})")]
     #[diagnostic(
         code(xbuild::build::docker_nodes),
@@ -160,9 +200,9 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
     let platforms = platforms(args.platform.as_deref(), &cfg.image.platforms, env)?;
 
     let tags = if !args.tag.is_empty() {
-        args.tag.clone()
+        checked_references(&args.tag, "--tag")?
     } else if let Some(img) = non_empty(env("IMG")) {
-        vec![img]
+        checked_references(&[img], "$IMG")?
     } else {
         cfg.image.references()
     };
@@ -192,7 +232,8 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
             })?;
         outputs.push(Output::from_spec(&checked));
     }
-    if outputs.iter().any(|o| o.push && o.name.is_none()) && tags.is_empty() {
+    let unnamed = |o: &Output| o.name.as_deref().is_none_or(|n| n.trim().is_empty());
+    if outputs.iter().any(|o| o.push && unnamed(o)) && tags.is_empty() {
         return Err(BuildError::NoTags);
     }
 
@@ -209,10 +250,16 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
             count: cfg.builder.nodes.len(),
         });
     }
-    let base_name = args
-        .builder_name
-        .clone()
-        .unwrap_or_else(|| cfg.builder.name.clone());
+    if driver == Driver::Remote && cfg.builder.endpoint.is_none() {
+        return Err(BuildError::RemoteEndpoint);
+    }
+    let base_name = match &args.builder_name {
+        Some(name) if !config::check::builder_name(name) => {
+            return Err(BuildError::BuilderName { name: name.clone() });
+        }
+        Some(name) => name.clone(),
+        None => cfg.builder.name.clone(),
+    };
     let ephemeral = driver != Driver::Docker && cfg.builder.ephemeral && !args.keep_builder;
     let name = match driver {
         Driver::Docker => docker_context_name(env),
@@ -283,11 +330,17 @@ pub(crate) fn build_args(
     for a in cli {
         let (k, v) = match a.split_once('=') {
             Some((k, v)) => (k.to_string(), v.to_string()),
+            None if !config::check::build_arg_name(a) => {
+                return Err(BuildError::BuildArgName { arg: a.clone() });
+            }
             None => match env(a) {
                 Some(v) => (a.clone(), v),
                 None => return Err(BuildError::BuildArg { arg: a.clone() }),
             },
         };
+        if !config::check::build_arg_name(&k) {
+            return Err(BuildError::BuildArgName { arg: a.clone() });
+        }
         build_args.retain(|(key, _)| *key != k);
         build_args.push((k, v));
     }
@@ -308,7 +361,27 @@ pub(crate) fn platforms(
 }
 
 fn parse_platforms(list: &str, origin: &'static str) -> Result<Vec<Platform>, BuildError> {
-    platform::parse_list(list).map_err(|source| BuildError::Platform { origin, source })
+    let platforms =
+        platform::parse_list(list).map_err(|source| BuildError::Platform { origin, source })?;
+    if platforms.is_empty() {
+        return Err(BuildError::NoPlatforms {
+            origin,
+            list: list.to_string(),
+        });
+    }
+    Ok(platforms)
+}
+
+/// `--tag` / `$IMG` values, each a valid image reference.
+fn checked_references(refs: &[String], origin: &'static str) -> Result<Vec<String>, BuildError> {
+    for r in refs {
+        config::check::reference(r).map_err(|(message, help)| BuildError::Tag {
+            origin,
+            message,
+            help,
+        })?;
+    }
+    Ok(refs.to_vec())
 }
 
 /// The builder of the `docker` driver is named after the docker context:

@@ -100,8 +100,30 @@ pub fn tag(tag: &str) -> Result<(), Rejection> {
     }
 }
 
+/// An image reference as `docker buildx build --tag` takes it
+/// (`name`, `name:tag`, `host:port/path:tag`).
+pub fn reference(r: &str) -> Result<(), Rejection> {
+    if REFERENCE_RE.is_match(r) && r.len() <= 255 + 129 {
+        return Ok(());
+    }
+    let (repo, _) = split_tag(r);
+    let help = if r.trim().is_empty() {
+        "give an image reference such as \"localhost:5000/team/operator:v1\"".to_string()
+    } else if REFERENCE_RE.is_match(&repo.to_ascii_lowercase()) {
+        "repository paths are lower case (only a registry host may have capitals)".to_string()
+    } else {
+        "a reference is [HOST[:PORT]/]PATH[:TAG], PATH lower case, TAG up to 128 letters, digits, '_', '.' and '-'".to_string()
+    };
+    Err((format!("{r:?} is not an image reference"), help))
+}
+
 pub fn builder_name(name: &str) -> bool {
     BUILDER_RE.is_match(name)
+}
+
+/// A build argument's name as buildx passes it: not empty, no blanks.
+pub fn build_arg_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(char::is_whitespace)
 }
 
 pub fn env_name(name: &str) -> bool {

@@ -319,6 +319,29 @@ before = ["go test ./...", { run = "make manifests && echo ok", shell = true, na
     assert_eq!(steps[1], "sh -c make manifests && echo ok");
     assert_eq!(v["steps"][0]["role"], "before");
     assert_eq!(v["steps"][1]["name"], "before: manifests");
+    // A leading assignment sets the variable for the command, as in a shell.
+    let v = dry(
+        project().file(
+            "xbuild.toml",
+            "[build]\nbefore = \"GOFLAGS=-mod=mod go test ./...\"\n",
+        ),
+        &[],
+    );
+    assert_eq!(
+        step_lines(&v, "steps")[0],
+        "env GOFLAGS=-mod=mod go test ./..."
+    );
+}
+
+#[test]
+fn plan_lines_are_shell_quoted() {
+    // Copy-paste runnable: brace expansion and word splitting are quoted.
+    project()
+        .args(["build", "--dry-run", "--build-arg", "D={a,b}"])
+        .args(["--build-arg", "S=a b"])
+        .run()
+        .status(0)
+        .stdout_contains("--build-arg 'D={a,b}' --build-arg 'S=a b'");
 }
 
 #[test]
@@ -384,6 +407,21 @@ fn errors_before_anything_runs() {
         (&["--driver", "podman"], "unknown driver"),
         (&["--progress", "fancy"], "unknown progress mode"),
         (&["--build-arg", "XBUILD_UNSET_FOR_TEST"], "has no value"),
+        (&["--build-arg", "=v"], "has no valid name"),
+        (&["--platform", ","], "no platform in --platform"),
+        (&["--push", "--tag", ""], "is not an image reference"),
+        (&["--tag", "bad ref"], "is not an image reference"),
+        (&["--tag", "x/Upper:1"], "is not an image reference"),
+        (
+            &["--output", "type=image,push=true,name="],
+            "pushing needs at least one tag",
+        ),
+        (
+            &["--driver", "remote"],
+            "the remote driver needs an endpoint",
+        ),
+        (&["--builder-name", ""], "is not a valid builder name"),
+        (&["--builder-name", "../x"], "is not a valid builder name"),
     ];
     for (args, msg) in cases {
         project()

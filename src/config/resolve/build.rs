@@ -12,6 +12,21 @@ impl Resolver<'_> {
     pub(super) fn build(&mut self, raw: &RawBuild, out: &mut BuildConfig) {
         if let Some(args) = &raw.args {
             out.args = self.key_values(args, "build.args");
+            let bad: Vec<String> = out
+                .args
+                .iter()
+                .map(|(k, _)| k.clone())
+                .filter(|k| !check::build_arg_name(k))
+                .collect();
+            for k in bad {
+                self.invalid(
+                    "build.args",
+                    &args.span(),
+                    &format!("{k:?} is not a build argument name"),
+                    "invalid name",
+                    "a build argument's name is not empty and has no spaces, like the ARG it sets",
+                );
+            }
         }
         if let Some(outputs) = &raw.output {
             for (i, (spec, at)) in self
@@ -173,7 +188,7 @@ impl Resolver<'_> {
     ) -> Option<BeforeCommand> {
         match words::split(line) {
             Ok(argv) if argv.first().is_some_and(|a| !a.is_empty()) => Some(BeforeCommand {
-                argv,
+                argv: with_env_prefix(argv),
                 shell: false,
                 display: name.unwrap_or_else(|| line.trim().to_string()),
             }),
@@ -224,5 +239,19 @@ impl Resolver<'_> {
             argv,
             shell: false,
         })
+    }
+}
+
+/// `FOO=1 make test` sets FOO for make, as a shell would: run through
+/// `env` (no shell needed).
+fn with_env_prefix(argv: Vec<String>) -> Vec<String> {
+    let assigns = argv
+        .first()
+        .and_then(|a| a.split_once('='))
+        .is_some_and(|(k, _)| check::env_name(k));
+    if assigns {
+        std::iter::once("env".to_string()).chain(argv).collect()
+    } else {
+        argv
     }
 }
