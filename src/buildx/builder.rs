@@ -55,7 +55,7 @@ pub fn create_commands(docker: &str, spec: &BuilderSpec) -> Vec<Cmd> {
         ])
         .args(["--node", &format!("{}-0", spec.name)]);
     for (k, v) in &spec.driver_opts {
-        first = first.arg("--driver-opt").arg(format!("{k}={v}"));
+        first = first.arg("--driver-opt").arg(driver_opt(k, v));
     }
     if let Some(flags) = &spec.buildkitd_flags {
         // `=` form: the value starts with dashes.
@@ -82,7 +82,7 @@ pub fn create_commands(docker: &str, spec: &BuilderSpec) -> Vec<Cmd> {
             "buildx", "create", "--append", "--name", &spec.name, "--node", &name,
         ]);
         for (k, v) in &node.driver_opts {
-            c = c.arg("--driver-opt").arg(format!("{k}={v}"));
+            c = c.arg("--driver-opt").arg(driver_opt(k, v));
         }
         if !node.platforms.is_empty() {
             c = c.arg("--platform").arg(platform_list(&node.platforms));
@@ -155,9 +155,24 @@ impl Drop for BuilderGuard {
     }
 }
 
+/// One `--driver-opt` value: buildx reads each as a CSV record, so a
+/// value with a comma or quote (`env.no_proxy=a,b`) is CSV-quoted.
+fn driver_opt(k: &str, v: &str) -> String {
+    crate::config::check::csv_join(&[format!("{k}={v}")])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn driver_opts_with_commas_are_csv_quoted() {
+        assert_eq!(driver_opt("image", "moby/buildkit"), "image=moby/buildkit");
+        assert_eq!(
+            driver_opt("env.no_proxy", "localhost,127.0.0.1"),
+            "\"env.no_proxy=localhost,127.0.0.1\""
+        );
+    }
 
     #[test]
     fn unique_names_differ() {
