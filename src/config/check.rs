@@ -121,6 +121,20 @@ pub fn builder_name(name: &str) -> bool {
     BUILDER_RE.is_match(name)
 }
 
+/// A `--provenance` / `--sbom` value as buildx parses it: a Go boolean, or
+/// CSV `key=value` attributes.
+pub fn attestation(value: &str) -> bool {
+    const BOOLS: &[&str] = &[
+        "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False",
+    ];
+    BOOLS.contains(&value)
+        || csv_fields(value).is_some_and(|fields| {
+            fields
+                .iter()
+                .all(|f| f.split_once('=').is_some_and(|(k, _)| !k.trim().is_empty()))
+        })
+}
+
 /// A build argument's name as buildx passes it: not empty, no blanks.
 pub fn build_arg_name(name: &str) -> bool {
     !name.is_empty() && !name.contains(char::is_whitespace)

@@ -56,6 +56,13 @@ pub fn detect(root: &Path, env: &dyn Fn(&str) -> Option<String>) -> Detection {
         ));
         d.image_name = Some(name);
     }
+    // What is shown goes into comments of xbuild.toml, where TOML forbids
+    // control characters, and to the terminal.
+    for text in d.notes.iter_mut().chain(d.found.iter_mut().map(|(_, v)| v)) {
+        if text.contains(|c: char| c.is_control() && c != '\t') {
+            *text = text.escape_debug().to_string();
+        }
+    }
     d
 }
 
@@ -84,6 +91,16 @@ fn dockerfile(root: &Path, d: &mut Detection) {
                 .any(|w| name.contains(w))
         };
         candidates.sort_by_key(|p| (secondary(p), p.clone()));
+        // Then the usual subdirectories (operator-sdk before 1.0 used
+        // build/Dockerfile) and Containerfile.
+        if candidates.is_empty() {
+            candidates.extend(
+                ["Containerfile", "build/Dockerfile", "docker/Dockerfile"]
+                    .iter()
+                    .map(PathBuf::from)
+                    .filter(|p| root.join(p).is_file()),
+            );
+        }
         if !candidates.is_empty() {
             d.dockerfile = Some(candidates.remove(0));
             d.other_dockerfiles = candidates;
@@ -165,7 +182,11 @@ fn makefile(root: &Path, env: &dyn Fn(&str) -> Option<String>, d: &mut Detection
         .iter()
         .map(|n| (*n, root.join(n)))
         .find(|(_, p)| p.is_file())
-        .and_then(|(n, p)| Some((n, std::fs::read_to_string(p).ok()?)));
+        .and_then(|(n, p)| {
+            // make reads bytes: a Latin-1 comment must not hide the rest.
+            let bytes = std::fs::read(p).ok()?;
+            Some((n, String::from_utf8_lossy(&bytes).into_owned()))
+        });
     // Without a Makefile, the environment still says what the user wants.
     let (file, mk) = match found {
         Some((n, text)) => (n, Makefile::parse(&text)),
@@ -178,6 +199,12 @@ fn makefile(root: &Path, env: &dyn Fn(&str) -> Option<String>, d: &mut Detection
 
     if let Some(v) = mk.get("IMG", env) {
         match &v.value {
+            // kubebuilder's placeholder: every user overrides it with
+            // `make docker-buildx IMG=...` (which xbuild reads as well).
+            Ok(img) if img == "controller:latest" => d.notes.push(format!(
+                "{} is kubebuilder's placeholder, not used as the image name; set [image] name, or pass IMG=... or --tag when building.",
+                shown(&v, &format!("IMG = {img}"))
+            )),
             Ok(img) => match split_img(img) {
                 Ok((name, tag)) => {
                     d.found.push(("IMG".into(), shown(&v, img)));
@@ -185,8 +212,8 @@ fn makefile(root: &Path, env: &dyn Fn(&str) -> Option<String>, d: &mut Detection
                     d.image_tags = Some(vec![tag]);
                 }
                 Err(why) => d.notes.push(format!(
-                    "IMG = {img} ({}) is not usable: {why}; set [image] name and tags yourself.",
-                    shown(&v, "").trim()
+                    "{} is not usable: {why}; set [image] name and tags yourself.",
+                    shown(&v, &format!("IMG = {img}"))
                 )),
             },
             Err(raw) => d.notes.push(format!(
@@ -215,6 +242,7 @@ fn makefile(root: &Path, env: &dyn Fn(&str) -> Option<String>, d: &mut Detection
 
     if let Some(v) = mk.get("CONTAINER_TOOL", env)
         && let Ok(tool) = &v.value
+        && !tool.trim().is_empty()
     {
         d.found.push(("CONTAINER_TOOL".into(), shown(&v, tool)));
         if tool != "docker" {

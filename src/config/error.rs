@@ -15,21 +15,21 @@ use thiserror::Error;
 /// Errors loading xbuild.toml.
 #[derive(Debug, Error, Diagnostic)]
 pub enum ConfigError {
-    #[error("the configuration file {} does not exist", path.display())]
+    #[error("the configuration file {} {reason}", path.display())]
     #[diagnostic(
         code(xbuild::config::not_found),
         help(
             "--config must name an existing file (relative paths are taken from -C DIR, else the current directory); without --config xbuild reads DIR/xbuild.toml when there is one"
         )
     )]
-    NotFound { path: PathBuf },
+    NotFound { path: PathBuf, reason: &'static str },
 
-    #[error("the project directory {} does not exist", path.display())]
+    #[error("the project directory {} {reason}", path.display())]
     #[diagnostic(
         code(xbuild::config::no_directory),
         help("-C DIR must name an existing directory")
     )]
-    NoDirectory { path: PathBuf },
+    NoDirectory { path: PathBuf, reason: &'static str },
 
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -77,12 +77,23 @@ pub fn load(dir: Option<&Path>, config: Option<&Path>) -> Result<Project, Config
     let (file, name) = match config {
         Some(given) => {
             let file = join(&root, given);
+            // Named as the user can find it from where they are.
+            let shown = if dir.is_some() {
+                file.clone()
+            } else {
+                given.to_path_buf()
+            };
             if !file.is_file() {
                 return Err(ConfigError::NotFound {
-                    path: given.to_path_buf(),
+                    reason: if file.exists() {
+                        "is not a file"
+                    } else {
+                        "does not exist"
+                    },
+                    path: shown,
                 });
             }
-            (Some(file), given.display().to_string())
+            (Some(file), shown.display().to_string())
         }
         None => {
             let file = join(&root, FILE_NAME);
@@ -130,6 +141,11 @@ pub fn project_root(dir: Option<&Path>) -> Result<PathBuf, ConfigError> {
     if !root.is_dir() {
         return Err(ConfigError::NoDirectory {
             path: dir.unwrap_or(Path::new(".")).to_path_buf(),
+            reason: if root.exists() {
+                "is not a directory"
+            } else {
+                "does not exist"
+            },
         });
     }
     Ok(root)

@@ -48,6 +48,24 @@ pub fn parse(text: &str, name: &str, file: &Path) -> Result<Parsed, ConfigError>
     let mut problems = Vec::new();
     for (key, value) in doc.into_inner() {
         let section = key.get_ref().as_ref();
+        // serde would read a struct from an array, by position.
+        if SECTIONS.contains(&section) && !matches!(value.get_ref(), toml::de::DeValue::Table(_)) {
+            let found = match value.get_ref() {
+                toml::de::DeValue::Array(_) => "an array",
+                toml::de::DeValue::String(_) => "a string",
+                toml::de::DeValue::Boolean(_) => "a boolean",
+                toml::de::DeValue::Integer(_) | toml::de::DeValue::Float(_) => "a number",
+                _ => "a value",
+            };
+            problems.push(ConfigError::WrongType {
+                key: section.to_string(),
+                found: found.to_string(),
+                expected: "a table".to_string(),
+                src: source.shared(),
+                span: value.span().into(),
+            });
+            continue;
+        }
         let value = ValueDeserializer::from(value);
         let result = match section {
             "image" => Deserialize::deserialize(value).map(|v| raw.image = v),

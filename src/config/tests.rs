@@ -734,7 +734,11 @@ fn load_finds_the_file_and_resolves_relative_to_it() {
     assert_eq!(p.config.image.name.as_deref(), Some("ci"));
     assert_eq!(p.config.dockerfile.path, root.join("ci/Dockerfile"));
     assert_eq!(p.config.dockerfile.context, root);
-    assert_eq!(p.config.source().unwrap().name(), "ci/other.toml");
+    // Named as found from the current directory: DIR/ci/other.toml.
+    assert_eq!(
+        p.config.source().unwrap().name(),
+        root.join("ci/other.toml").display().to_string()
+    );
     assert_eq!(p.display_path(&root.join("ci/Dockerfile")), "ci/Dockerfile");
 
     let e = load(Some(root), Some(Path::new("ci/missing.toml"))).unwrap_err();

@@ -125,6 +125,56 @@ fn printed_toml_loads_back() {
 }
 
 #[test]
+fn printed_toml_under_dash_c_loads_back_from_that_directory() {
+    let t = Test::new()
+        .file("sub/Dockerfile", "FROM a\n")
+        .file(
+            "sub/xbuild.toml",
+            "[build]\noutput = [\"type=local,dest=out\"]\n",
+        )
+        .args(["-C", "sub", "config"])
+        .run()
+        .status(0);
+    assert!(t.stdout.contains("path = \"Dockerfile\""), "{}", t.stdout);
+    assert!(t.stdout.contains("type=local,dest=out"), "{}", t.stdout);
+    std::fs::write(t.path().join("sub/xbuild.toml"), &t.stdout).unwrap();
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_xbuild"))
+        .args(["-C", "sub", "config"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let body = |s: &str| {
+        s.lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        body(&String::from_utf8_lossy(&again.stdout)),
+        body(&t.stdout)
+    );
+}
+
+#[test]
+fn a_section_must_be_a_table() {
+    Test::new()
+        .file("Dockerfile", "FROM a\n")
+        .file("xbuild.toml", "image = [\"x/op\", \"v1\"]\n")
+        .args(["config"])
+        .run()
+        .status(2)
+        .stderr_contains("`image` has the wrong type: found an array, expected a table");
+    Test::new()
+        .file("Dockerfile", "FROM a\n")
+        .file("xbuild.toml", "[build]\nprovenance = \"bogus\"\n")
+        .args(["config"])
+        .run()
+        .status(2)
+        .stderr_contains("\"bogus\" is not an attestation setting");
+}
+
+#[test]
 fn unknown_top_level_key() {
     Test::new()
         .file("xbuild.toml", "[imgae]\nname = \"x\"\n")

@@ -101,6 +101,15 @@ impl Resolver<'_> {
                     src: self.src.shared(),
                     span: span(&v.span()),
                 });
+            } else if !check::attestation(&v.get_ref().0) {
+                self.problems.push(ConfigError::Invalid {
+                    key: key.to_string(),
+                    message: format!("{:?} is not an attestation setting", v.get_ref().0),
+                    label: "not true, false or key=value",
+                    help: "write true, false, or comma-separated key=value attributes such as \"mode=max\" (what buildx's --provenance / --sbom take)".to_string(),
+                    src: self.src.shared(),
+                    span: span(&v.span()),
+                });
             } else {
                 *target = Some(v.get_ref().0.clone());
             }

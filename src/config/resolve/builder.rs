@@ -36,8 +36,12 @@ impl Resolver<'_> {
                 self.problems.push(ConfigError::MissingFile {
                     key: "builder.config".to_string(),
                     help: format!(
-                        "create the buildkitd.toml, or fix the path (relative paths are taken from {})",
-                        self.base.display()
+                        "create the buildkitd.toml, or fix the path (relative paths are taken from {}, the directory of the xbuild.toml)",
+                        if self.base.as_os_str().is_empty() {
+                            ".".to_string()
+                        } else {
+                            self.base.display().to_string()
+                        }
                     ),
                     path: config,
                     src: self.src.shared(),
