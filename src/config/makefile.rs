@@ -143,7 +143,10 @@ impl Makefile {
                 origin: Origin::Environment,
             }),
             (Some(var), _) => Some(Value {
-                value: self.expand(name, env, 0).ok_or_else(|| var.value.clone()),
+                value: self
+                    .expand(name, env, 0)
+                    .map(|v| unquote(&v))
+                    .ok_or_else(|| var.value.clone()),
                 origin: Origin::Makefile(var.line),
             }),
             (None, None) => None,
@@ -252,6 +255,18 @@ fn strip_comment(line: &str) -> String {
         }
     }
     out
+}
+
+/// `"a b"` or `'a b'` -> `a b`: make keeps the quotes, and the recipe's
+/// shell removes them, so that is what the command sees.
+fn unquote(v: &str) -> String {
+    let t = v.trim();
+    for q in ['"', '\''] {
+        if t.len() >= 2 && t.starts_with(q) && t.ends_with(q) && !t[1..t.len() - 1].contains(q) {
+            return t[1..t.len() - 1].to_string();
+        }
+    }
+    v.to_string()
 }
 
 #[cfg(test)]
@@ -369,5 +384,13 @@ docker-buildx: ## Build and push docker image for the manager for cross-platform
     fn reference_cycles_do_not_hang() {
         let mk = Makefile::parse("A = $(B)\nB = $(A)\n");
         assert!(value(&mk, "A").is_err());
+    }
+
+    #[test]
+    fn quotes_the_recipe_shell_removes_are_removed() {
+        let mk = Makefile::parse("IMG ?= \"reg/op:v1\"\nP ?= 'linux/amd64'\nX = \"a\" \"b\"\n");
+        assert_eq!(value(&mk, "IMG"), Ok("reg/op:v1".into()));
+        assert_eq!(value(&mk, "P"), Ok("linux/amd64".into()));
+        assert_eq!(value(&mk, "X"), Ok("\"a\" \"b\"".into()));
     }
 }
