@@ -18,10 +18,16 @@ pub static RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for s in &cx.graph.stages {
-        let Some(flag) = cx.platform(s.index) else {
+        // The first `--platform=$BUILDPLATFORM` (a repeat is XB003's, and
+        // the two fixes together remove both).
+        let Some(flag) = s
+            .platforms
+            .iter()
+            .find(|f| platform_kind(f) == PlatformKind::Build)
+        else {
             continue;
         };
-        if !cx.ships[s.index] || platform_kind(flag) != PlatformKind::Build {
+        if !cx.ships[s.index] {
             continue;
         }
         let why = if s.index == cx.graph.target {
