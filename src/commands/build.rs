@@ -601,6 +601,15 @@ fn go_host(
         }
         GoMode::Host => HostPlan::new(&inputs)?,
         GoMode::Auto => match HostPlan::new(&inputs) {
+            // The host binary might differ: the container build is the
+            // Dockerfile's own.
+            Ok(plan) if !plan.risks.is_empty() => {
+                notes.push(format!(
+                    "Go: built in the container ({origin}): {} (--go host builds on the host anyway)",
+                    plan.risks.join("; ")
+                ));
+                return Ok(None);
+            }
             Ok(plan) => plan,
             Err(e) => {
                 let at = e
@@ -617,6 +626,7 @@ fn go_host(
         plan.summary()
     ));
     notes.extend(plan.notes.iter().map(|n| format!("Go: {n}")));
+    notes.extend(plan.risks.iter().map(|n| format!("Go: warning: {n}")));
     Ok(Some(plan))
 }
 

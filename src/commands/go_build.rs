@@ -28,6 +28,9 @@ pub fn run(
     for note in &plan.notes {
         eprintln!("xbuild: note: {note}");
     }
+    for risk in &plan.risks {
+        eprintln!("xbuild: warning: {risk}");
+    }
     if args.dry_run {
         for b in &plan.builds {
             let dir = b

@@ -80,6 +80,14 @@ pub fn host_build(
         env.retain(|(n, _)| n != k);
         env.push((k.to_string(), v.to_string()));
     }
+    // The container's go does not see the user's shell: a GOFLAGS or
+    // GOAMD64 set there must not reach the host build either (empty is
+    // unset for go). The stage's own values and [go] env come after.
+    for k in BUILD_VARS {
+        if std::env::var_os(k).is_some_and(|v| !v.is_empty()) {
+            set(&mut env, k, "");
+        }
+    }
     for (k, v) in &stage.env {
         if BUILD_VARS.contains(&k.as_str()) {
             set(&mut env, k, v);
@@ -181,6 +189,8 @@ mod tests {
                 .unwrap(),
             output: "/workspace/manager".into(),
             notes: vec![],
+            risks: vec![],
+            copied: vec![String::new()],
         }
     }
 

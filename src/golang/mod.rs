@@ -63,6 +63,9 @@ pub struct HostPlan {
     pub builds: Vec<HostBuild>,
     /// Choices worth telling the user, each once.
     pub notes: Vec<String>,
+    /// Why the host binary may differ from the container's (see
+    /// [`GoStage::risks`]), each once.
+    pub risks: Vec<String>,
 }
 
 impl HostPlan {
@@ -148,6 +151,8 @@ impl HostPlan {
         for n in &stage.notes {
             add(n.clone());
         }
+        let mut risks = stage.risks.clone();
+        risks.extend(uncopied_sources(&stage, &context, &module));
         let mut builds = Vec::new();
         for (p, s) in &stages {
             let (b, ns) = build::host_build(s, p, &opts);
@@ -161,6 +166,7 @@ impl HostPlan {
             out_dir,
             builds,
             notes,
+            risks,
         })
     }
 
@@ -179,4 +185,90 @@ impl HostPlan {
             self.toolchain.path.display()
         )
     }
+}
+
+/// Sources the host build would read that the stage never copies: other
+/// `.go` files next to a single file it copies (`COPY main.go main.go` with
+/// an `extra.go` beside it), and a `vendor/` directory (go uses it
+/// automatically) the stage does not copy.
+fn uncopied_sources(stage: &GoStage, context: &Path, module: &GoMod) -> Vec<String> {
+    let copied = &stage.copied;
+    let covered = |rel: &str| {
+        copied.iter().any(|c| {
+            c.is_empty()
+                || rel == c
+                || rel
+                    .strip_prefix(c.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        })
+    };
+    let mut out = Vec::new();
+    let mut dirs: Vec<&str> = copied
+        .iter()
+        .filter(|c| c.ends_with(".go"))
+        .map(|c| c.rsplit_once('/').map_or("", |(d, _)| d))
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(context.join(dir)) else {
+            continue;
+        };
+        let mut extra: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".go") && !n.ends_with("_test.go"))
+            .map(|n| {
+                if dir.is_empty() {
+                    n
+                } else {
+                    format!("{dir}/{n}")
+                }
+            })
+            .filter(|rel| !covered(rel) && !never_built(&context.join(rel)))
+            .collect();
+        extra.sort();
+        if !extra.is_empty() {
+            out.push(format!(
+                "the host build would also compile {}, which the Dockerfile does not copy into stage {}",
+                extra.join(", "),
+                stage.label
+            ));
+        }
+    }
+    let vendor_dir = module
+        .path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("vendor");
+    if let Ok(vendor) = vendor_dir.strip_prefix(context)
+        && vendor_dir.is_dir()
+    {
+        let rel = vendor.to_string_lossy().replace('\\', "/");
+        if !covered(&rel) {
+            out.push(format!(
+                "{rel}/ exists here but the Dockerfile does not copy it: go would build from it on the host only"
+            ));
+        }
+    }
+    out
+}
+
+/// A Go file whose build constraint keeps it out of every normal build
+/// (`//go:build tools`, `//go:build ignore`).
+fn never_built(file: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return false;
+    };
+    text.lines()
+        .take_while(|l| !l.starts_with("package "))
+        .filter_map(|l| {
+            l.strip_prefix("//go:build ")
+                .or_else(|| l.strip_prefix("// +build "))
+        })
+        .any(|expr| {
+            let expr = expr.trim();
+            expr == "tools" || expr == "ignore"
+        })
 }

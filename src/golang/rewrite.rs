@@ -101,6 +101,8 @@ mod tests {
             args: BuildArgs::default(),
             output: "/workspace/manager".into(),
             notes: vec![],
+            risks: vec![],
+            copied: vec![String::new()],
         }
     }
 

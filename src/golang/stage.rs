@@ -52,8 +52,12 @@ const HARMLESS_BEFORE: &[&str] = &[
     "pwd",
 ];
 
-/// `go` subcommands that may run before `go build` without changing it.
+/// `go` subcommands that may run before `go build` without changing it
+/// (`go mod` only with the subcommands in `HARMLESS_GO_MOD`).
 const HARMLESS_GO: &[&str] = &["mod", "version", "env", "vet", "test", "list"];
+
+/// `go mod` subcommands that change no source (`vendor` and `tidy` do).
+const HARMLESS_GO_MOD: &[&str] = &["download", "verify", "graph", "why"];
 
 /// Programs that may run after `go build` without changing the binary.
 const HARMLESS_AFTER: &[&str] = &[
@@ -103,6 +107,12 @@ pub struct GoStage {
     pub output: String,
     /// Things worth telling the user (commands xbuild does not repeat).
     pub notes: Vec<String>,
+    /// Why the host binary may differ from the stage's (a command before
+    /// `go build` that may change the sources): `--go auto` then builds in
+    /// the container, `--go host` goes ahead and says so.
+    pub risks: Vec<String>,
+    /// The build-context paths the stage copies (`""` for all of it).
+    pub copied: Vec<String>,
 }
 
 impl GoStage {
@@ -698,8 +708,8 @@ impl Detect<'_> {
 
         self.check_env(&found)?;
 
-        let mut notes = extra_notes;
-        notes.extend(found.notes.iter().cloned());
+        let mut risks = extra_notes;
+        risks.extend(found.notes.iter().cloned());
         Ok(GoStage {
             stage: x,
             label,
@@ -717,7 +727,9 @@ impl Detect<'_> {
             env: found.env.clone(),
             args,
             output,
-            notes,
+            notes: Vec::new(),
+            risks,
+            copied: found.placements.iter().map(|p| p.context.clone()).collect(),
         })
     }
 
@@ -996,7 +1008,7 @@ fn before_notes(programs: &[ShellCommand], df: &Dockerfile, place: &str) -> Vec<
         .filter(|c| !harmless_before(&c.program, &c.text))
         .map(|c| {
             format!(
-                "`{}` (line {}, {place}) runs before go build in the container; the host build uses your working tree as it is",
+                "`{}` (line {}, {place}) runs before go build in the container and may change what it builds; the host build uses your working tree as it is",
                 c.text,
                 df.line_col(c.span.start).0
             )
@@ -1006,11 +1018,16 @@ fn before_notes(programs: &[ShellCommand], df: &Dockerfile, place: &str) -> Vec<
 
 fn harmless_before(program: &str, text: &str) -> bool {
     if program == "go" {
-        let sub = text
+        let mut words = text
             .split_whitespace()
             .skip_while(|w| !w.ends_with("go"))
-            .nth(1);
-        return sub.is_some_and(|s| HARMLESS_GO.contains(&s));
+            .skip(1)
+            .filter(|w| !w.starts_with('-'));
+        return match words.next() {
+            Some("mod") => words.next().is_some_and(|s| HARMLESS_GO_MOD.contains(&s)),
+            Some(sub) => HARMLESS_GO.contains(&sub),
+            None => false,
+        };
     }
     HARMLESS_BEFORE.contains(&program)
 }

@@ -126,6 +126,7 @@ fn kubebuilder_scaffold() {
     assert!(c.dockerfile[s.span.clone()].ends_with("cmd/main.go"));
     // `go mod download` before go build is nothing to warn about.
     assert!(s.notes.is_empty(), "{:?}", s.notes);
+    assert!(s.risks.is_empty(), "{:?}", s.risks);
     let amd = c.ok("linux/amd64");
     assert_eq!(env_of(&amd, "GOARCH"), Some("amd64"));
 }
@@ -343,20 +344,27 @@ fn single_stage_and_no_copy() {
 }
 
 #[test]
-fn notes_for_commands_before_go_build() {
+fn risks_for_commands_before_go_build() {
     let c = case(
         "FROM golang AS builder\nWORKDIR /w\nCOPY . .\nRUN make generate\nRUN go generate ./... && go build -o manager .\nFROM scratch\nCOPY --from=builder /w/manager /manager\n",
     );
     let s = c.ok("linux/amd64");
-    assert_eq!(s.notes.len(), 2, "{:?}", s.notes);
+    assert_eq!(s.risks.len(), 2, "{:?}", s.risks);
     assert!(
-        s.notes[0].starts_with("`make generate` (line 4"),
+        s.risks[0].starts_with("`make generate` (line 4"),
         "{:?}",
-        s.notes
+        s.risks
     );
     assert!(
-        s.notes[1].starts_with("`go generate ./...` (line 5, in the same RUN)"),
+        s.risks[1].starts_with("`go generate ./...` (line 5, in the same RUN)"),
         "{:?}",
-        s.notes
+        s.risks
     );
+    // go mod vendor writes sources; go mod download does not.
+    let c = case(
+        "FROM golang AS builder\nWORKDIR /w\nCOPY . .\nRUN go mod download && go mod vendor\nRUN go build -mod=vendor -o manager .\nFROM scratch\nCOPY --from=builder /w/manager /manager\n",
+    );
+    let s = c.ok("linux/amd64");
+    assert_eq!(s.risks.len(), 1, "{:?}", s.risks);
+    assert!(s.risks[0].starts_with("`go mod vendor`"), "{:?}", s.risks);
 }

@@ -483,3 +483,50 @@ fn build_go_modes() {
         out.stdout
     );
 }
+
+#[test]
+fn auto_builds_in_the_container_when_the_host_build_could_differ() {
+    // A Go file next to main.go that the Dockerfile does not copy.
+    let t = operator().file("extra.go", "package main\n\nvar extra = 1\n");
+    let v = plan(
+        &t.args(["build", "--dry-run", "--format", "json"])
+            .run()
+            .status(0),
+    );
+    assert!(
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["role"] != "go-build"),
+        "{v:#}"
+    );
+    let note = v["notes"][0].as_str().unwrap();
+    assert!(
+        note.starts_with("Go: built in the container (auto, the default): the host build would also compile extra.go"),
+        "{note}"
+    );
+    // --go host goes ahead and warns.
+    let t = operator().file("extra.go", "package main\n\nvar extra = 1\n");
+    let v = plan(
+        &t.args(["build", "--dry-run", "--format", "json", "--go", "host"])
+            .run()
+            .status(0),
+    );
+    assert_eq!(v["steps"][0]["role"], "go-build");
+    assert!(
+        v.to_string()
+            .contains("Go: warning: the host build would also compile extra.go")
+    );
+    // A file excluded by a build constraint changes nothing.
+    let t = operator().file(
+        "tools.go",
+        "//go:build tools\n\npackage main\n\nimport _ \"fmt\"\n",
+    );
+    let v = plan(
+        &t.args(["build", "--dry-run", "--format", "json"])
+            .run()
+            .status(0),
+    );
+    assert_eq!(v["steps"][0]["role"], "go-build", "{v:#}");
+}
