@@ -679,7 +679,7 @@ impl Detect<'_> {
         }
 
         // Nothing may change the binary after go build.
-        let changes = |c: &&ShellCommand| !HARMLESS_AFTER.contains(&c.program.as_str());
+        let changes = |c: &&ShellCommand| !harmless_after(c);
         if let Some(c) = found.after.iter().find(changes) {
             return Err(self.stage_error(
                 &c.span,
@@ -998,6 +998,26 @@ fn json_simple(words: &[String]) -> Simple {
             program: base,
             complex: false,
         }
+    }
+}
+
+/// A command after `go build` that leaves the binary as the host build
+/// makes it: a listing, a checksum, `chmod +x` (go already writes it
+/// executable), `go vet` / `go test`.
+fn harmless_after(c: &ShellCommand) -> bool {
+    let words: Vec<&str> = c.text.split_whitespace().collect();
+    match c.program.as_str() {
+        p if HARMLESS_AFTER.contains(&p) => true,
+        "chmod" => words
+            .iter()
+            .skip(1)
+            .any(|w| matches!(*w, "+x" | "a+x" | "u+x" | "ugo+x" | "755" | "0755")),
+        "go" => words
+            .iter()
+            .skip_while(|w| !w.ends_with("go"))
+            .nth(1)
+            .is_some_and(|sub| matches!(*sub, "vet" | "test" | "version")),
+        _ => false,
     }
 }
 

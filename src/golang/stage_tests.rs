@@ -368,3 +368,15 @@ fn risks_for_commands_before_go_build() {
     assert_eq!(s.risks.len(), 1, "{:?}", s.risks);
     assert!(s.risks[0].starts_with("`go mod vendor`"), "{:?}", s.risks);
 }
+
+#[test]
+fn harmless_commands_after_go_build() {
+    let ok = case(
+        "FROM golang AS builder\nWORKDIR /w\nCOPY . .\nRUN go build -o manager . && chmod +x manager && go vet ./...\nFROM scratch\nCOPY --from=builder /w/manager /manager\n",
+    );
+    ok.ok("linux/amd64");
+    let refused = case(
+        "FROM golang AS builder\nWORKDIR /w\nCOPY . .\nRUN go build -o manager . && chmod 700 manager\nFROM scratch\nCOPY --from=builder /w/manager /manager\n",
+    );
+    assert!(refused.detect("linux/amd64").is_err());
+}
