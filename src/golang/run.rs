@@ -59,29 +59,36 @@ pub fn build_all(
     let labels = builds.iter().map(|b| b.platform.to_string()).collect();
     let progress = Progress::new(labels, indent);
     let cmds: Vec<exec::Cmd> = builds.iter().map(|b| b.cmd.clone()).collect();
-    let started: Vec<std::sync::Mutex<Option<Instant>>> =
-        builds.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    // Per build: when it started, and how long it took once it finished
+    // (not when all of them have).
+    let times: Vec<std::sync::Mutex<(Option<Instant>, Duration)>> = builds
+        .iter()
+        .map(|_| std::sync::Mutex::new((None, Duration::ZERO)))
+        .collect();
     let results = exec::capture_parallel(&cmds, jobs, interrupt, &|i, event| match event {
         Event::Started => {
-            *started[i].lock().expect("lock") = Some(Instant::now());
+            times[i].lock().expect("lock").0 = Some(Instant::now());
             progress.started(i);
         }
-        Event::Finished(r) => match r {
-            Ok(c) if c.success => progress.finished(i, true, &detail(compiled(&c.stderr))),
-            Ok(c) => progress.finished(i, false, &c.status),
-            Err(ExecError::Interrupted { .. }) => progress.finished(i, false, "interrupted"),
-            Err(_) => progress.finished(i, false, ""),
-        },
+        Event::Finished(r) => {
+            {
+                let mut t = times[i].lock().expect("lock");
+                t.1 = t.0.map_or(Duration::ZERO, |s| s.elapsed());
+            }
+            match r {
+                Ok(c) if c.success => progress.finished(i, true, &detail(compiled(&c.stderr))),
+                Ok(c) => progress.finished(i, false, &c.status),
+                Err(ExecError::Interrupted { .. }) => progress.finished(i, false, "interrupted"),
+                Err(_) => progress.finished(i, false, ""),
+            }
+        }
     });
     progress.finish();
 
     let mut outcomes = Vec::new();
     let mut failures: Vec<(usize, Captured)> = Vec::new();
     for (i, (build, result)) in builds.iter().zip(results).enumerate() {
-        let duration = started[i]
-            .lock()
-            .expect("lock")
-            .map_or(Duration::ZERO, |t| t.elapsed());
+        let duration = times[i].lock().expect("lock").1;
         match result {
             Err(e) => return Err(GoError::Exec(e)),
             Ok(c) if !c.success => failures.push((i, c)),
