@@ -41,6 +41,9 @@ pub struct Foreign {
 /// The values a stage chain has reached.
 #[derive(Debug, Clone)]
 pub struct Scope<'a> {
+    /// The Dockerfile's escape character (`# escape=`), which BuildKit
+    /// uses to expand instructions.
+    escape: char,
     target: &'a Platform,
     build: Platform,
     globals: &'a BTreeMap<String, Option<String>>,
@@ -74,8 +77,10 @@ impl<'a> Scope<'a> {
         globals: &'a BTreeMap<String, Option<String>>,
         build_args: &'a [(String, String)],
         context: &'a Path,
+        escape: char,
     ) -> Scope<'a> {
         Scope {
+            escape,
             target,
             build: Platform::host(),
             globals,
@@ -110,7 +115,7 @@ impl<'a> Scope<'a> {
 
     /// Expands a word with the stage's variables.
     pub fn expand(&self, word: &str) -> Result<String, String> {
-        Lexer::new('\\')
+        Lexer::new(self.escape)
             .process_word(word, &|k| self.get(k))
             .map_err(|e| e.0)
     }
@@ -378,7 +383,7 @@ mod tests {
             [("VERSION".to_string(), Some("0.1".to_string()))].into(),
         ));
         let args: &'static [(String, String)] = Box::leak(build_args.to_vec().into_boxed_slice());
-        let mut s = Scope::new(target, globals, args, Path::new("/nonexistent"));
+        let mut s = Scope::new(target, globals, args, Path::new("/nonexistent"), df.escape);
         for ins in &df.instructions[1..] {
             s.apply(ins).unwrap();
         }
@@ -400,6 +405,15 @@ mod tests {
         assert_eq!(s.get("OUT").as_deref(), Some("/out/arm"));
         assert_eq!(s.get("TARGETPLATFORM"), None);
         assert_eq!(s.environment()["CGO_ENABLED"], "0");
+    }
+
+    #[test]
+    fn instructions_expand_with_the_files_escape_character() {
+        // With `# escape=\``, a backslash is a plain character in ENV.
+        let (s, _) = scope_after("# escape=`\nFROM x\nENV P=a\\b\n", &[]);
+        assert_eq!(s.get("P").as_deref(), Some("a\\b"));
+        let (s, _) = scope_after("FROM x\nENV P=a\\b\n", &[]);
+        assert_eq!(s.get("P").as_deref(), Some("ab"));
     }
 
     #[test]

@@ -316,7 +316,13 @@ impl Detect<'_> {
     /// the shell of every RUN.
     fn walk(&self, chain: &[usize]) -> Result<Walk, GoError> {
         let globals = &self.graph.global_args;
-        let mut scope = Scope::new(self.platform, globals, self.build_args, self.context);
+        let mut scope = Scope::new(
+            self.platform,
+            globals,
+            self.build_args,
+            self.context,
+            self.df.escape,
+        );
         let mut walk = Walk::default();
         for &si in chain {
             scope.enter_stage();
@@ -827,6 +833,7 @@ impl Detect<'_> {
                 &graph.global_args,
                 self.build_args,
                 self.context,
+                self.df.escape,
             );
             for &ci in &chain {
                 scope.enter_stage();
