@@ -224,12 +224,17 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
         outputs.push(Output::load());
     }
     for spec in &specs {
-        let checked =
+        // xbuild.toml's specs were checked, and their paths joined to its
+        // directory, when it was loaded; only the flags' are new here.
+        let checked = if cli_outputs {
             config::check::output(spec, root).map_err(|(message, _, help)| BuildError::Output {
                 spec: spec.clone(),
                 message,
                 help,
-            })?;
+            })?
+        } else {
+            spec.clone()
+        };
         outputs.push(Output::from_spec(&checked));
     }
     let unnamed = |o: &Output| o.name.as_deref().is_none_or(|n| n.trim().is_empty());

@@ -462,3 +462,18 @@ fn errors_before_anything_runs() {
         .status(2)
         .stderr_contains("target stage \"nope\" could not be found");
 }
+
+#[test]
+fn configured_output_paths_are_joined_once_under_dash_c() {
+    let t = Test::new()
+        .file("sub/Dockerfile", "FROM a\n")
+        .file(
+            "sub/xbuild.toml",
+            "[build]\noutput = [\"type=local,dest=out\"]\n",
+        )
+        .args(["-C", "sub", "build", "--dry-run", "--driver", "docker"])
+        .run()
+        .status(0)
+        .stdout_contains("--output type=local,dest=sub/out ");
+    assert!(!t.stdout.contains("sub/sub"), "{}", t.stdout);
+}
