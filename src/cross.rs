@@ -198,7 +198,6 @@ fn auto(graph: &StageGraph, strict: bool) -> Vec<Decision> {
     let n = graph.stages.len();
     let ships = graph.ships();
     let reachable = graph.reachable();
-    let consumed = graph.consumed();
     let mut out: Vec<Option<Decision>> = vec![None; n];
     for root in (0..n).filter(|&i| graph.is_root(i)) {
         let tree = graph.tree(root);
@@ -251,7 +250,6 @@ fn auto(graph: &StageGraph, strict: bool) -> Vec<Decision> {
         let outputs: Vec<usize> = tree
             .iter()
             .copied()
-            .filter(|&i| consumed[i])
             .filter(|&i| {
                 graph.stages.iter().any(|s| {
                     reachable[s.index] && !in_tree[s.index] && s.refs.iter().any(|r| r.stage == i)

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 /// How many lines of stderr a failure report keeps.
-const TAIL_LINES: usize = 20;
+pub(crate) const TAIL_LINES: usize = 20;
 
 /// A command to run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -101,7 +101,8 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
         path: path.to_path_buf(),
         source,
     };
-    if let Ok(meta) = std::fs::metadata(path) {
+    let existing = std::fs::metadata(path).ok();
+    if let Some(meta) = &existing {
         if meta.is_dir() {
             return Err(err(std::io::Error::new(
                 std::io::ErrorKind::IsADirectory,
@@ -134,9 +135,10 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
         .map_err(err)?;
     tmp.write_all(contents).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
-    let perms = match std::fs::metadata(path) {
-        Ok(meta) => Some(meta.permissions()),
-        Err(_) => default_permissions(),
+    // `metadata` followed the symlinks: these are the target's permissions.
+    let perms = match existing {
+        Some(meta) => Some(meta.permissions()),
+        None => default_permissions(),
     };
     if let Some(perms) = perms {
         tmp.as_file().set_permissions(perms).map_err(err)?;

@@ -284,7 +284,7 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
 
     let progress = args.progress.clone().or_else(|| cfg.build.progress.clone());
     if let Some(p) = &progress
-        && !["auto", "plain", "tty", "quiet", "rawjson"].contains(&p.as_str())
+        && !config::PROGRESS_MODES.contains(&p.as_str())
     {
         return Err(BuildError::Progress { mode: p.clone() });
     }

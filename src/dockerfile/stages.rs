@@ -161,14 +161,6 @@ impl Stage {
         }
     }
 
-    /// The one `--platform` value, if there is exactly one.
-    pub fn platform(&self) -> Option<&str> {
-        match self.platforms.as_slice() {
-            [f] => f.value.as_deref(),
-            _ => None,
-        }
-    }
-
     /// Declares or uses TARGETOS/TARGETARCH/TARGETPLATFORM/TARGETVARIANT
     /// (a use may still be undeclared: see `undeclared_uses`).
     pub fn is_cross_aware(&self) -> bool {
@@ -436,18 +428,16 @@ impl StageGraph {
             });
         }
 
-        // References may point at any stage, so resolve them once all exist.
-        let by_lower: HashMap<String, usize> = stages
-            .iter()
-            .filter_map(|s| s.name.clone().map(|n| (n, s.index)))
-            .collect();
+        // References may point at any stage, so resolve them once all exist
+        // (`by_name` holds every lowercased name, the last stage of a name
+        // winning).
         let count = stages.len();
         let resolve = |value: &str| -> Option<usize> {
             let v = value.trim_matches(|c| c == '"' || c == '\'');
             if let Ok(i) = v.parse::<usize>() {
                 return (i < count).then_some(i);
             }
-            by_lower.get(&gostr::lower(v)).copied()
+            by_name.get(&gostr::lower(v)).copied()
         };
         let mut refs: Vec<Vec<StageRef>> = vec![Vec::new(); stages.len()];
         for s in &stages {
@@ -475,7 +465,7 @@ impl StageGraph {
 
         let target = match target {
             None => stages.len() - 1,
-            Some(t) => match by_lower.get(&gostr::lower(t)) {
+            Some(t) => match by_name.get(&gostr::lower(t)) {
                 Some(&i) => i,
                 None => {
                     let names: Vec<&str> =
@@ -508,14 +498,6 @@ impl StageGraph {
             StageBase::Stage(p) => vec![*p],
             StageBase::Dynamic(ps) => ps.clone(),
             _ => Vec::new(),
-        }
-    }
-
-    /// The stage `i` is built FROM, when there is exactly one.
-    pub fn parent(&self, i: usize) -> Option<usize> {
-        match self.stages[i].base {
-            StageBase::Stage(p) => Some(p),
-            _ => None,
         }
     }
 
@@ -634,6 +616,9 @@ pub fn target_references(
     file_escape: char,
 ) -> Vec<(String, Range<usize>)> {
     let text = &ins.line.text;
+    if !text.contains('$') {
+        return Vec::new();
+    }
     let (escape, shell) = match ins.command.as_str() {
         "onbuild" => return Vec::new(),
         "run" if ins.json => return exec_script_references(ins),
@@ -753,7 +738,7 @@ fn lookup(
 
 /// The automatic platform ARGs, in scope for FROM lines: their values for
 /// target platform `p` on build platform `host`.
-fn automatic_arg(k: &str, p: &Platform, host: &Platform) -> Option<String> {
+pub(crate) fn automatic_arg(k: &str, p: &Platform, host: &Platform) -> Option<String> {
     let variant = |x: &Platform| x.variant.clone().unwrap_or_default();
     Some(match k {
         "TARGETPLATFORM" => p.to_string(),

@@ -22,9 +22,6 @@ use std::time::{Duration, Instant};
 static PACKAGE_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z0-9._~+/-]+$").expect("regex"));
 
-/// How many stderr lines a failure shows.
-const TAIL: usize = 20;
-
 /// One finished build.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -167,7 +164,7 @@ fn failure(build: &HostBuild, c: &Captured, others: &[String]) -> GoError {
         .collect();
     if !lines.is_empty() {
         help.push_str("\nlast lines of its stderr:");
-        for l in &lines[lines.len().saturating_sub(TAIL)..] {
+        for l in &lines[lines.len().saturating_sub(exec::TAIL_LINES)..] {
             help.push_str("\n  ");
             help.push_str(l);
         }

@@ -12,6 +12,7 @@
 //! - WORKDIR, ENV, ARG, COPY and ADD arguments expand `$VAR`/`${VAR:-x}`.
 
 use crate::dockerfile::shell::Lexer;
+use crate::dockerfile::stages::automatic_arg;
 use crate::dockerfile::{Instruction, Span};
 use crate::platform::Platform;
 use std::collections::BTreeMap;
@@ -59,17 +60,6 @@ pub struct Scope<'a> {
     /// directories and their parents): a file copied to one lands inside.
     dirs: Vec<String>,
 }
-
-const AUTOMATIC: [&str; 8] = [
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETARCH",
-    "TARGETVARIANT",
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDARCH",
-    "BUILDVARIANT",
-];
 
 impl<'a> Scope<'a> {
     pub fn new(
@@ -125,20 +115,6 @@ impl<'a> Scope<'a> {
         absolute(&self.workdir, path)
     }
 
-    fn automatic(&self, name: &str) -> Option<String> {
-        let p = |p: &Platform, part: &str| match part {
-            "PLATFORM" => p.to_string(),
-            "OS" => p.os.clone(),
-            "ARCH" => p.arch.clone(),
-            _ => p.variant.clone().unwrap_or_default(),
-        };
-        if let Some(part) = name.strip_prefix("TARGET") {
-            Some(p(self.target, part))
-        } else {
-            name.strip_prefix("BUILD").map(|part| p(&self.build, part))
-        }
-    }
-
     fn build_arg(&self, name: &str) -> Option<String> {
         self.build_args
             .iter()
@@ -157,12 +133,12 @@ impl<'a> Scope<'a> {
                         Some((n, v)) => (n.to_string(), Some(self.expand(v)?)),
                         None => (word.clone(), None),
                     };
-                    let value = if AUTOMATIC.contains(&name.as_str()) {
-                        self.automatic(&name)
-                    } else {
-                        self.build_arg(&name)
+                    let value = match automatic_arg(&name, self.target, &self.build) {
+                        Some(v) => Some(v),
+                        None => self
+                            .build_arg(&name)
                             .or(default)
-                            .or_else(|| self.globals.get(&name).cloned().flatten())
+                            .or_else(|| self.globals.get(&name).cloned().flatten()),
                     };
                     match value {
                         Some(v) => {

@@ -19,8 +19,6 @@ pub struct Context<'a> {
     pub ships: Vec<bool>,
     /// Per stage: it is built when the target is.
     pub reachable: Vec<bool>,
-    /// Per stage: a built stage copies or mounts its files.
-    pub consumed: Vec<bool>,
     /// Per instruction: the commands of a RUN (empty otherwise).
     commands: Vec<Vec<Command>>,
 }
@@ -39,7 +37,6 @@ impl<'a> Context<'a> {
             strategy,
             ships: graph.ships(),
             reachable: graph.reachable(),
-            consumed: graph.consumed(),
             commands: df
                 .instructions
                 .iter()

@@ -7,6 +7,7 @@
 //! nothing is left to fix, so a second `--fix` changes nothing; a round
 //! whose result does not parse is not applied.
 
+use super::suppress::line_start;
 use super::{CrossFile, FileReport, Finding, Fix, Input, Options, findings, model};
 use crate::cross::CrossPlan;
 use crate::dockerfile::edit::{Edit, apply};
@@ -186,10 +187,6 @@ pub fn insert_lines_after(df: &Dockerfile, ins: &Instruction, lines: &[String]) 
             Edit::insert(src.len(), format!("{text}{eol}"))
         }
     }
-}
-
-fn line_start(src: &str, pos: usize) -> usize {
-    src[..pos].rfind('\n').map_or(0, |i| i + 1)
 }
 
 #[cfg(test)]

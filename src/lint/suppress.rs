@@ -40,7 +40,7 @@ impl Suppressions {
     }
 }
 
-fn line_start(src: &str, pos: usize) -> usize {
+pub(super) fn line_start(src: &str, pos: usize) -> usize {
     src[..pos].rfind('\n').map_or(0, |i| i + 1)
 }
 

@@ -65,23 +65,15 @@ impl Resolver<'_> {
             (&raw.cache_to, "build.cache-to", &mut out.cache_to),
         ] {
             let Some(list) = raw_list else { continue };
-            let items = match list.get_ref() {
-                Strings::One(s) => vec![(s.clone(), list.span())],
-                Strings::Many(items) => items
-                    .iter()
-                    .map(|i| (i.get_ref().clone(), i.span()))
-                    .collect(),
-            };
-            for (spec, at) in items {
+            for (spec, at) in self.strings(list, key, Split::Whole) {
                 if spec.trim().is_empty() {
-                    self.problems.push(ConfigError::Invalid {
-                        key: key.to_string(),
-                        message: "the cache entry is empty".to_string(),
-                        label: "empty",
-                        help: "write a buildx cache spec, e.g. \"type=registry,ref=registry.example.com/op:cache\"".to_string(),
-                        src: self.src.shared(),
-                        span: span(&at),
-                    });
+                    self.invalid(
+                        key,
+                        &at,
+                        "the cache entry is empty",
+                        "empty",
+                        "write a buildx cache spec, e.g. \"type=registry,ref=registry.example.com/op:cache\"",
+                    );
                 } else {
                     target.push(check::cache(&spec, self.base));
                 }
@@ -93,23 +85,21 @@ impl Resolver<'_> {
         ] {
             let Some(v) = v else { continue };
             if v.get_ref().0.trim().is_empty() {
-                self.problems.push(ConfigError::Invalid {
-                    key: key.to_string(),
-                    message: "the value is empty".to_string(),
-                    label: "empty",
-                    help: "write true, false, or attributes such as \"mode=max\"".to_string(),
-                    src: self.src.shared(),
-                    span: span(&v.span()),
-                });
+                self.invalid(
+                    key,
+                    &v.span(),
+                    "the value is empty",
+                    "empty",
+                    "write true, false, or attributes such as \"mode=max\"",
+                );
             } else if !check::attestation(&v.get_ref().0) {
-                self.problems.push(ConfigError::Invalid {
-                    key: key.to_string(),
-                    message: format!("{:?} is not an attestation setting", v.get_ref().0),
-                    label: "not true, false or key=value",
-                    help: "write true, false, or comma-separated key=value attributes such as \"mode=max\" (what buildx's --provenance / --sbom take)".to_string(),
-                    src: self.src.shared(),
-                    span: span(&v.span()),
-                });
+                self.invalid(
+                    key,
+                    &v.span(),
+                    &format!("{:?} is not an attestation setting", v.get_ref().0),
+                    "not true, false or key=value",
+                    "write true, false, or comma-separated key=value attributes such as \"mode=max\" (what buildx's --provenance / --sbom take)",
+                );
             } else {
                 *target = Some(v.get_ref().0.clone());
             }

@@ -29,7 +29,11 @@ pub static RULE: Rule = Rule {
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let n = cx.graph.stages.len();
     let aware: Vec<bool> = (0..n).map(|s| target_aware(cx, s)).collect();
-    let chain_aware = |s: usize| cx.graph.chain(s).iter().any(|&c| aware[c]);
+    // Once per stage: the search below asks it for every stage at each step.
+    let chain_aware: Vec<bool> = (0..n)
+        .map(|s| cx.graph.chain(s).iter().any(|&c| aware[c]))
+        .collect();
+    let chain_aware = |s: usize| chain_aware[s];
     for s in 0..n {
         if !cx.pinned(s) || cx.ships[s] || chain_aware(s) {
             continue;
