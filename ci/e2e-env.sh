@@ -359,6 +359,16 @@ if ! have_image "$GOLANG"; then
   have_image "$GOLANG" || fail "$REG/$GOLANG is not a two-platform index after the push" "$LOG"
 fi
 
+# Extra tools and services some tests need (podman, kubectl, linters, ...)
+# live in ci/e2e-env.d/*.sh, one file per concern, sourced here in name order
+# so they share log/run/fail and the variables above. Each is idempotent, like
+# this script, and may print further `export XBUILD_E2E_...=...` lines.
+for extra in "$(dirname "${BASH_SOURCE[0]}")"/e2e-env.d/*.sh; do
+  [[ -e $extra ]] || continue
+  # shellcheck disable=SC1090 # one file per concern, chosen at run time
+  source "$extra"
+done
+
 read -r engine_version _ <<<"$engine"
 read -r _ buildx_version _ <<<"$buildx"
 log "ready: dockerd $engine_version, buildx $buildx_version, registry $REG"
