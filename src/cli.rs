@@ -122,8 +122,10 @@ pub struct BuildArgs {
     #[arg(long, short = 'o', value_name = "SPEC")]
     pub output: Vec<String>,
 
-    /// The buildx driver: docker, docker-container, kubernetes or remote
-    /// [default: [builder] driver, else docker-container].
+    /// The buildx driver: auto, docker, docker-container, kubernetes or
+    /// remote; auto uses the engine's own builder when it can build the
+    /// request, else an ephemeral docker-container builder
+    /// [default: [builder] driver, else auto].
     #[arg(long, value_name = "NAME")]
     pub driver: Option<String>,
 

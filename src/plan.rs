@@ -102,6 +102,47 @@ pub struct BuilderInfo {
     pub driver: String,
     /// Removed after the build.
     pub ephemeral: bool,
+    /// Which setting chose the driver: `--driver`, `[builder] driver`,
+    /// `auto (the default)`, ...
+    pub chosen_by: String,
+    /// For `auto`: what it chose, why, and what the engine probe found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto: Option<crate::buildx::auto::Choice>,
+}
+
+impl BuilderInfo {
+    /// `NAME (DRIVER driver, LIFETIME)`, for the plan and the summary.
+    pub fn describe(&self) -> String {
+        let lifetime = if self.ephemeral {
+            "ephemeral: removed afterwards"
+        } else if self.driver == "docker" {
+            "the engine's own: keeps its cache"
+        } else {
+            "kept"
+        };
+        format!("{} ({} driver, {lifetime})", self.name, self.driver)
+    }
+
+    /// Why this driver: the setting, and for `auto` the reason.
+    pub fn why(&self) -> String {
+        match &self.auto {
+            Some(choice) => format!("{}: {}", self.chosen_by, choice.reason),
+            None => self.chosen_by.clone(),
+        }
+    }
+
+    /// What the engine probe found, or what it would run, for `auto`.
+    pub fn engine(&self) -> Option<String> {
+        use crate::buildx::engine::Probe;
+        Some(match &self.auto.as_ref()?.probe {
+            Probe::Done(facts) => facts.describe(),
+            Probe::Failed { error } => format!("not probed: {error}"),
+            Probe::NotRun { would_run } if would_run.is_empty() => return None,
+            Probe::NotRun { would_run } => {
+                format!("not probed (dry run); a run asks: {}", would_run.join("; "))
+            }
+        })
+    }
 }
 
 /// The whole pipeline.
@@ -150,19 +191,11 @@ impl Plan {
             },
         );
         field(&mut out, "output", &self.outputs.join("; "));
-        let lifetime = if self.builder.ephemeral {
-            "ephemeral: removed afterwards"
-        } else {
-            "kept"
-        };
-        field(
-            &mut out,
-            "builder",
-            &format!(
-                "{} ({} driver, {lifetime})",
-                self.builder.name, self.builder.driver
-            ),
-        );
+        field(&mut out, "builder", &self.builder.describe());
+        field(&mut out, "driver", &self.builder.why());
+        if let Some(engine) = self.builder.engine() {
+            field(&mut out, "engine", &engine);
+        }
         for line in &self.cross {
             field(&mut out, "cross", line);
         }

@@ -1,10 +1,14 @@
-//! Everything xbuild says to `docker buildx`: builder instances (create,
-//! append, remove — the ephemeral one as a guard), the build command line,
+//! Everything xbuild says to `docker buildx`: which driver (`auto`: the
+//! engine's own builder or an ephemeral BuildKit container, from a probe of
+//! the engine), builder instances (create, append, remove — the ephemeral
+//! one as a guard), the build command line,
 //! output specs, the metadata buildx writes, and the checks made before
 //! anything runs.
 
+pub mod auto;
 pub mod builder;
 pub mod command;
+pub mod engine;
 pub mod metadata;
 pub mod output;
 pub mod preflight;

@@ -6,12 +6,14 @@
 //! environment (`IMG`, `PLATFORMS`, `CONTAINER_TOOL`), then xbuild.toml,
 //! then defaults.
 
+use crate::buildx::auto::{self, Choice};
 use crate::buildx::builder::{self, BuilderSpec};
 use crate::buildx::command::{BuildInvocation, DockerfileInput};
+use crate::buildx::engine::{self, Probe};
 use crate::buildx::output::Output;
 use crate::buildx::preflight;
 use crate::cli::{BuildArgs, GoModeArg, OutputFormat};
-use crate::config::{self, Driver, GoMode, Project};
+use crate::config::{self, Driver, DriverSetting, GoMode, Project};
 use crate::cross::{Action, CrossPlan};
 use crate::dockerfile::{self, StageGraph};
 use crate::exec::Cmd;
@@ -148,6 +150,10 @@ pub struct Request {
     pub build_args: Vec<(String, String)>,
     pub target: Option<String>,
     pub builder: BuilderSpec,
+    /// Which setting chose the driver (`--driver`, `[builder] driver`, the
+    /// default), and for `auto` what it chose and why.
+    pub driver_origin: String,
+    pub auto: Option<Choice>,
     /// Created for this run and removed afterwards.
     pub ephemeral: bool,
     pub keep_cross: bool,
@@ -178,8 +184,18 @@ fn non_empty(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.trim().is_empty())
 }
 
-/// Resolves flags, environment and configuration into a request.
-pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request, BuildError> {
+/// Asks the engine what its own builder can do: `(docker, builder, local)`
+/// (see `buildx::engine::probe`); a dry run passes one that does not ask.
+pub type ProbeFn<'a> = &'a dyn Fn(&str, &str, bool) -> Probe;
+
+/// Resolves flags, environment and configuration into a request; for the
+/// `auto` driver `probe` is called when the request alone does not decide.
+pub fn resolve(
+    project: &Project,
+    args: &BuildArgs,
+    env: Env,
+    probe: ProbeFn,
+) -> Result<Request, BuildError> {
     let cfg = &project.config;
     let root = &project.root;
 
@@ -244,11 +260,41 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
 
     let build_args = build_args(&cfg.build.args, &args.build_arg, env)?;
 
-    let driver = match &args.driver {
-        Some(name) => {
-            Driver::from_name(name).ok_or_else(|| BuildError::Driver { name: name.clone() })?
+    let (setting, driver_origin) = match &args.driver {
+        Some(name) => (
+            DriverSetting::from_name(name)
+                .ok_or_else(|| BuildError::Driver { name: name.clone() })?,
+            "--driver",
+        ),
+        None if project.config.span_of("builder.driver").is_some() => {
+            (cfg.builder.driver, "[builder] driver")
         }
-        None => cfg.builder.driver,
+        None => (cfg.builder.driver, "the default"),
+    };
+    let keep = !cfg.builder.ephemeral || args.keep_builder;
+    let (driver, auto) = match setting {
+        DriverSetting::Fixed(d) => (d, None),
+        DriverSetting::Auto => {
+            let needs = auto::Needs {
+                platforms: &platforms,
+                cache_to: &cfg.build.cache_to,
+                buildkitd_flags: cfg.builder.buildkitd_flags.is_some(),
+                buildkitd_config: cfg.builder.config.is_some(),
+                driver_opts: !cfg.builder.driver_opts.is_empty(),
+                endpoint: cfg.builder.endpoint.is_some(),
+                builder_platforms: !cfg.builder.platforms.is_empty(),
+                nodes: cfg.builder.nodes.len(),
+                kept: keep,
+            };
+            let choice = auto::decide(&needs, || {
+                probe(&docker, &docker_context_name(env), local_engine(env))
+            });
+            (choice.driver, Some(choice))
+        }
+    };
+    let driver_origin = match setting {
+        DriverSetting::Auto => format!("auto ({driver_origin})"),
+        DriverSetting::Fixed(_) => driver_origin.to_string(),
     };
     if driver == Driver::Docker && !cfg.builder.nodes.is_empty() {
         return Err(BuildError::DockerNodes {
@@ -265,7 +311,7 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
         Some(name) => name.clone(),
         None => cfg.builder.name.clone(),
     };
-    let ephemeral = driver != Driver::Docker && cfg.builder.ephemeral && !args.keep_builder;
+    let ephemeral = driver != Driver::Docker && !keep;
     let name = match driver {
         Driver::Docker => docker_context_name(env),
         _ if ephemeral => builder::unique_name(&base_name),
@@ -302,6 +348,8 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
             .clone()
             .or_else(|| cfg.dockerfile.target.clone()),
         builder,
+        driver_origin,
+        auto,
         ephemeral,
         keep_cross: args.keep_cross,
         cache_from: cfg.build.cache_from.clone(),
@@ -387,6 +435,12 @@ fn checked_references(refs: &[String], origin: &'static str) -> Result<Vec<Strin
         })?;
     }
     Ok(refs.to_vec())
+}
+
+/// Whether the engine runs on this machine (so its QEMU handlers are ours):
+/// no DOCKER_HOST, or a unix socket.
+fn local_engine(env: Env) -> bool {
+    non_empty(env("DOCKER_HOST")).is_none_or(|h| h.starts_with("unix://"))
 }
 
 /// The builder of the `docker` driver is named after the docker context:
@@ -544,6 +598,8 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
             name: req.builder.name.clone(),
             driver: req.builder.driver.as_str().to_string(),
             ephemeral: req.ephemeral,
+            chosen_by: req.driver_origin.clone(),
+            auto: req.auto.clone(),
         },
         cross: cross
             .outcomes
@@ -662,7 +718,16 @@ pub fn run(
 ) -> Result<ExitStatus, Error> {
     let project = config::load(dir, config)?;
     let env = |k: &str| std::env::var(k).ok();
-    let req = resolve(&project, args, &env)?;
+    let probe = |docker: &str, builder: &str, local: bool| {
+        if args.dry_run {
+            Probe::NotRun {
+                would_run: engine::would_run(docker, builder, local),
+            }
+        } else {
+            engine::probe(docker, builder, local)
+        }
+    };
+    let req = resolve(&project, args, &env, &probe)?;
     let tmp = tempfile::Builder::new()
         .prefix("xbuild-")
         .tempdir()
@@ -689,6 +754,11 @@ pub fn run(
     for note in &plan.notes {
         eprintln!("xbuild: note: {note}");
     }
+    eprintln!(
+        "xbuild: builder: {}; {}",
+        plan.builder.describe(),
+        plan.builder.why()
+    );
     let report = pipeline::execute(&plan, &req.docker, &interrupt)?;
     summarize(&plan, &report, args.format);
     Ok(ExitStatus::Success)
@@ -705,6 +775,7 @@ fn summarize(plan: &Plan, report: &Report, format: OutputFormat) {
                 .collect();
             let v = serde_json::json!({
                 "platforms": plan.platforms,
+                "builder": plan.builder,
                 "images": refs,
                 "digest": report.metadata.digest,
                 "outputs": plan.outputs,
@@ -725,6 +796,11 @@ fn summarize(plan: &Plan, report: &Report, format: OutputFormat) {
             for o in &plan.outputs {
                 eprintln!("  output   {o}");
             }
+            eprintln!(
+                "  builder  {}; {}",
+                plan.builder.describe(),
+                plan.builder.why()
+            );
             let times: Vec<String> = report
                 .steps
                 .iter()

@@ -31,7 +31,7 @@ pub fn run(
             println!(
                 "\nconfigured builder: {} ({} driver, {} node{}): {}",
                 cfg.name,
-                cfg.driver.as_str(),
+                cfg.driver.for_kept_builder().as_str(),
                 1 + cfg.nodes.len(),
                 if cfg.nodes.is_empty() { "" } else { "s" },
                 if present {
@@ -51,7 +51,7 @@ pub fn run(
                 Some(d) => {
                     Driver::from_name(d).ok_or_else(|| BuildError::Driver { name: d.clone() })?
                 }
-                None => cfg.driver,
+                None => cfg.driver.for_kept_builder(),
             };
             if driver == Driver::Docker {
                 eprintln!(

@@ -125,13 +125,59 @@ impl Driver {
     }
 }
 
+/// `[builder] driver`: a driver, or `auto` (the default), which lets
+/// `buildx::auto` choose between the engine's own builder and an ephemeral
+/// `docker-container` one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DriverSetting {
+    #[default]
+    Auto,
+    Fixed(Driver),
+}
+
+impl DriverSetting {
+    /// `auto` and the driver names, for messages and suggestions.
+    pub const NAMES: &'static [&'static str] =
+        &["auto", "docker", "docker-container", "kubernetes", "remote"];
+
+    pub fn from_name(name: &str) -> Option<DriverSetting> {
+        match name {
+            "auto" => Some(DriverSetting::Auto),
+            _ => Driver::from_name(name).map(DriverSetting::Fixed),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriverSetting::Auto => "auto",
+            DriverSetting::Fixed(d) => d.as_str(),
+        }
+    }
+
+    /// The driver of a builder that is created and kept (`xbuild builder`):
+    /// `auto` means `docker-container` there, since the engine's own builder
+    /// needs no creating.
+    pub fn for_kept_builder(self) -> Driver {
+        match self {
+            DriverSetting::Auto => Driver::DockerContainer,
+            DriverSetting::Fixed(d) => d,
+        }
+    }
+}
+
+impl Serialize for DriverSetting {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// `[builder]`: the buildx builder xbuild creates (and, if `ephemeral`,
 /// removes again).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct BuilderConfig {
     pub name: String,
-    pub driver: Driver,
+    pub driver: DriverSetting,
     #[serde(serialize_with = "pairs", skip_serializing_if = "Vec::is_empty")]
     pub driver_opts: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -313,7 +359,7 @@ impl Config {
             },
             builder: BuilderConfig {
                 name: "xbuild".to_string(),
-                driver: Driver::DockerContainer,
+                driver: DriverSetting::Auto,
                 driver_opts: Vec::new(),
                 buildkitd_flags: None,
                 config: None,
@@ -458,7 +504,7 @@ mod tests {
         assert_eq!(c.dockerfile.path, Path::new("/p/Dockerfile"));
         assert_eq!(c.dockerfile.cross, Path::new("/p/Dockerfile.cross"));
         assert_eq!(c.go.out_dir, Path::new("/p/bin/xbuild"));
-        assert_eq!(c.builder.driver, Driver::DockerContainer);
+        assert_eq!(c.builder.driver, DriverSetting::Auto);
         assert!(c.builder.ephemeral);
         assert_eq!(c.image.tags, ["latest"]);
         assert!(c.span_of("image").is_none() && c.source().is_none());

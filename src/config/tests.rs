@@ -162,7 +162,7 @@ fn every_section_is_read() {
 
     let b = &c.builder;
     assert_eq!(b.name, "ci");
-    assert_eq!(b.driver, Driver::Remote);
+    assert_eq!(b.driver, DriverSetting::Fixed(Driver::Remote));
     assert_eq!(
         b.driver_opts,
         pairs(&[("cacert", "/c/ca.pem"), ("servername", "buildkitd")])
@@ -480,7 +480,7 @@ fn bad_driver_lists_the_drivers() {
             "xbuild::config::unknown_value",
             "`builder.driver` cannot be \"docker-contaner\"",
             "[xbuild.toml:2:10]",
-            "expected one of docker, docker-container, kubernetes, remote",
+            "expected one of auto, docker, docker-container, kubernetes, remote",
             "did you mean `docker-container`?",
         ],
     );

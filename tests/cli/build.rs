@@ -45,8 +45,17 @@ fn dry(t: Test, args: &[&str]) -> serde_json::Value {
 }
 
 #[test]
-fn default_is_an_ephemeral_docker_container_builder_removed_afterwards() {
-    let v = dry(project(), &["--tag", "localhost:5000/x:1", "--push"]);
+fn docker_container_is_an_ephemeral_builder_removed_afterwards() {
+    let v = dry(
+        project(),
+        &[
+            "--tag",
+            "localhost:5000/x:1",
+            "--push",
+            "--driver",
+            "docker-container",
+        ],
+    );
     let name = v["builder"]["name"].as_str().unwrap().to_string();
     assert!(name.starts_with("xbuild-") && name.len() == 15, "{name}");
     assert_eq!(v["builder"]["ephemeral"], true);
@@ -72,7 +81,16 @@ fn default_is_an_ephemeral_docker_container_builder_removed_afterwards() {
     );
     assert!(!v.to_string().contains("\"use\""));
 
-    let other = dry(project(), &["--tag", "localhost:5000/x:1", "--push"]);
+    let other = dry(
+        project(),
+        &[
+            "--tag",
+            "localhost:5000/x:1",
+            "--push",
+            "--driver",
+            "docker-container",
+        ],
+    );
     assert_ne!(
         other["builder"]["name"], v["builder"]["name"],
         "two runs must never share a builder"
@@ -302,7 +320,7 @@ fn makefile_variables_from_the_environment() {
     // CONTAINER_TOOL names the docker CLI.
     let v = dry(
         project().env("CONTAINER_TOOL", "/usr/local/bin/docker"),
-        &[],
+        &["--driver", "docker-container"],
     );
     assert!(step_lines(&v, "steps")[0].starts_with("/usr/local/bin/docker buildx create"));
 }
@@ -363,7 +381,13 @@ fn keep_cross_writes_the_file_and_builds_from_it() {
 #[test]
 fn dry_run_writes_nothing_and_shows_the_cross_decision() {
     let out = project()
-        .args(["build", "--dry-run", "--keep-cross"])
+        .args([
+            "build",
+            "--dry-run",
+            "--keep-cross",
+            "--driver",
+            "docker-container",
+        ])
         .run()
         .status(0);
     assert!(

@@ -16,7 +16,7 @@ fn defaults_without_a_file() {
         .status(0)
         .stdout_contains("# No xbuild.toml: all defaults")
         .stdout_contains("platforms = [\"linux/amd64\", \"linux/arm64\"]")
-        .stdout_contains("driver = \"docker-container\"");
+        .stdout_contains("driver = \"auto\"");
     assert!(out.stderr.is_empty(), "{}", out.stderr);
 }
 

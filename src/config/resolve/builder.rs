@@ -22,8 +22,8 @@ impl Resolver<'_> {
                 );
             }
         }
-        if let Some(d) = self.choice(&raw.driver, "builder.driver", Driver::NAMES) {
-            out.driver = Driver::from_name(d).unwrap_or_default();
+        if let Some(d) = self.choice(&raw.driver, "builder.driver", DriverSetting::NAMES) {
+            out.driver = DriverSetting::from_name(d).unwrap_or_default();
         }
         if let Some(opts) = &raw.driver_opts {
             out.driver_opts = self.key_values(opts, "builder.driver-opts");
@@ -65,7 +65,7 @@ impl Resolver<'_> {
         }
 
         // Checks across keys.
-        if out.driver == Driver::Remote
+        if out.driver == DriverSetting::Fixed(Driver::Remote)
             && out.endpoint.is_none()
             && let Some(driver) = &raw.driver
         {
@@ -77,7 +77,7 @@ impl Resolver<'_> {
                 "add endpoint = \"tcp://buildkitd:1234\" (the address buildkitd listens on) to [builder]",
             );
         }
-        if out.driver == Driver::Docker
+        if out.driver == DriverSetting::Fixed(Driver::Docker)
             && let Some(nodes) = &raw.nodes
         {
             for (i, node) in nodes.get_ref().iter().enumerate() {
