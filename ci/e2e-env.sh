@@ -4,10 +4,11 @@
 #   - dockerd 26 + containerd 1.7 (Debian trixie packages unpacked under
 #     $PREFIX/root) with the containerd image store,
 #   - the docker-buildx 0.13 CLI plugin,
-#   - QEMU user emulation for linux/arm64 through binfmt_misc,
+#   - QEMU user emulation for linux/arm64, s390x and ppc64le through binfmt_misc,
 #   - a registry on 127.0.0.1:$PORT (docker treats localhost:$PORT as insecure),
-#   - multi-arch (linux/amd64, linux/arm64) base images built from Debian
-#     packages and pushed there: xbuild-e2e/busybox:1 and xbuild-e2e/golang:1.19.
+#   - multi-arch base images for the kubebuilder scaffold's four platforms
+#     (linux/amd64, arm64, s390x, ppc64le) built from Debian packages and
+#     pushed there: xbuild-e2e/busybox:1 and xbuild-e2e/golang:1.19.
 # Nothing is pulled from a public image registry; packages come from the
 # Debian archive named in this machine's apt sources.
 #
@@ -34,6 +35,8 @@ LOG="$PREFIX/e2e-env.log"
 IMG="$PREFIX/images"
 # Debian bookworm packages: the docker CLI and runc (Debian package docker.io),
 # emulation, the registry, image inspection, the host Go toolchain, busybox.
+# The platforms of the base images: the kubebuilder scaffold's PLATFORMS.
+ARCHES=(amd64 arm64 s390x ppc64le)
 BOOKWORM_PKGS=(docker.io runc qemu-user-static binfmt-support docker-registry skopeo golang-go busybox-static curl)
 
 STARTED_DOCKERD=""
@@ -189,14 +192,16 @@ plugin=/usr/local/lib/docker/cli-plugins/docker-buildx
 [[ $(readlink "$plugin" 2>/dev/null) == "$ROOT/usr/libexec/docker/cli-plugins/docker-buildx" ]] ||
   ln -sfn "$ROOT/usr/libexec/docker/cli-plugins/docker-buildx" "$plugin"
 
-# 3. binfmt_misc for QEMU user emulation (RUN steps of linux/arm64 stages) ----
+# 3. binfmt_misc for QEMU user emulation (RUN steps of foreign stages) -------
 if [[ ! -e /proc/sys/fs/binfmt_misc/register ]]; then
   mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc ||
     fail "cannot mount binfmt_misc (a container needs --privileged for it)"
 fi
-[[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]] || update-binfmts --enable >>"$LOG" 2>&1 || true
-grep -q '^flags: .*F' /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null ||
-  fail "the qemu-aarch64 binfmt handler is missing or lacks the F flag (see update-binfmts --display qemu-aarch64)" "$LOG"
+for q in aarch64 s390x ppc64le; do
+  [[ -e /proc/sys/fs/binfmt_misc/qemu-$q ]] || update-binfmts --enable >>"$LOG" 2>&1 || true
+  grep -q '^flags: .*F' "/proc/sys/fs/binfmt_misc/qemu-$q" 2>/dev/null ||
+    fail "the qemu-$q binfmt handler is missing or lacks the F flag (see update-binfmts --display qemu-$q)" "$LOG"
+done
 
 # 4. dockerd with the containerd image store ----------------------------------
 write_if_changed "$PREFIX/daemon.json" '{
@@ -259,57 +264,79 @@ http:
 fi
 
 # 6. base images built from Debian packages -------------------------------------
-apt_arm64() {
-  mkdir -p "$PREFIX/arm64/lists/partial" "$PREFIX/arm64/cache/archives/partial"
-  apt-get -oAPT::Architecture=arm64 -oAPT::Architectures=arm64 \
-    -oDir::State::Lists="$PREFIX/arm64/lists" -oDir::Cache="$PREFIX/arm64/cache" "$@"
+# apt_arch ARCH APT-ARGS...: apt-get for a foreign architecture, with its own
+# package lists under $PREFIX/ARCH (the host's lists stay as they are).
+apt_arch() {
+  local a=$1
+  shift
+  mkdir -p "$PREFIX/$a/lists/partial" "$PREFIX/$a/cache/archives/partial"
+  apt-get -oAPT::Architecture="$a" -oAPT::Architectures="$a" \
+    -oDir::State::Lists="$PREFIX/$a/lists" -oDir::Cache="$PREFIX/$a/cache" "$@"
 }
-# have_image REPO:TAG: the registry holds an index with both platforms.
+# debarch ARCH: Debian's name for a Docker/Go architecture.
+debarch() { if [[ $1 == ppc64le ]]; then echo ppc64el; else echo "$1"; fi; }
+# have_image REPO:TAG: the registry holds an index with every platform of ARCHES.
 have_image() {
-  local raw
+  local raw a
   raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/$1" 2>/dev/null) || return 1
-  grep -Eq '"architecture": *"amd64"' <<<"$raw" && grep -Eq '"architecture": *"arm64"' <<<"$raw"
+  for a in "${ARCHES[@]}"; do
+    grep -Eq "\"architecture\": *\"$a\"" <<<"$raw" || return 1
+  done
 }
-# deb PACKAGE ARCH: the downloaded .deb in $IMG.
+# deb PACKAGE ARCH: the downloaded .deb in $IMG (ARCH in Docker's spelling, or all).
 deb() {
   local f
-  for f in "$IMG/$1"_*_"$2".deb; do
+  for f in "$IMG/$1"_*_"$(debarch "$2")".deb; do
     [[ -e $f ]] && { printf '%s\n' "$f"; return 0; }
   done
   return 1
 }
-# fetch_debs PACKAGE...: downloads the amd64 (host) and arm64 .debs not yet in
-# $IMG; arch-independent packages are fetched once.
-ARM64_LISTS_FRESH=0
+# fetch_debs PACKAGE...: downloads the .debs of every ARCHES architecture not
+# yet in $IMG; arch-independent packages are fetched once.
+declare -A LISTS_FRESH=()
 fetch_debs() {
-  local p
+  local p a
   for p in "$@"; do
     if ! deb "$p" amd64 >/dev/null && ! deb "$p" all >/dev/null; then
       run "apt-get download $p" in_dir "$IMG" apt-get download "$p"
     fi
-    if deb "$p" all >/dev/null || deb "$p" arm64 >/dev/null; then continue; fi
-    if ((!ARM64_LISTS_FRESH)); then
-      run "apt-get update (arm64)" apt_arm64 update -qq
-      ARM64_LISTS_FRESH=1
-    fi
-    run "apt-get download $p:arm64" in_dir "$IMG" apt_arm64 download "$p"
+    deb "$p" all >/dev/null && continue
+    for a in "${ARCHES[@]}"; do
+      [[ $a == amd64 ]] && continue
+      deb "$p" "$a" >/dev/null && continue
+      if [[ -z ${LISTS_FRESH[$a]:-} ]]; then
+        # A mirror mid-sync fails one index (e.g. the security suite's)
+        # while the others are fine: the download below says whether the
+        # package is really missing.
+        apt_arch "$(debarch "$a")" update -qq >>"$LOG" 2>&1 ||
+          log "apt-get update ($a) reported errors (see $LOG); trying the download anyway"
+        LISTS_FRESH[$a]=1
+      fi
+      run "apt-get download $p:$a" in_dir "$IMG" apt_arch "$(debarch "$a")" download "$p"
+    done
   done
 }
-# push_image CONTEXT REF [OUTPUT-OPTIONS]: builds CONTEXT/Dockerfile for
-# linux/amd64 + linux/arm64 and pushes it to $REG. Each image has its own
-# context directory holding only its layer tarballs: BuildKit sends the whole
-# context, and $IMG also holds the .debs and unpacked trees (~2 GB).
+# platforms: ARCHES as a --platform list.
+platforms() { local IFS=,; printf '%s' "${ARCHES[*]/#/linux/}"; }
+# push_image CONTEXT REF [OUTPUT-OPTIONS]: builds CONTEXT/Dockerfile for every
+# ARCHES platform and pushes it to $REG (a superset index under the same tag:
+# images already pulled by digest stay valid). Each image has its own context
+# directory holding only its layer tarballs: BuildKit sends the whole context,
+# and $IMG also holds the .debs (~2 GB unpacked). The tarballs are kept, so a
+# rerun (a restarted registry, a new platform) only builds what is missing and
+# BuildKit's cache has the layers it built before.
 push_image() {
   run "build and push $2" docker buildx build --builder default --progress plain \
-    --platform linux/amd64,linux/arm64 --output "type=image,name=$2,push=true${3:+,$3}" "$1"
+    --platform "$(platforms)" --output "type=image,name=$2,push=true${3:+,$3}" "$1"
 }
 
 if ! have_image "$BUSYBOX"; then
-  log "building $REG/$BUSYBOX (linux/amd64, linux/arm64)"
-  fetch_debs busybox-static
+  log "building $REG/$BUSYBOX ($(platforms))"
   ctx="$IMG/ctx-busybox"
-  rm -rf "$ctx" && mkdir -p "$ctx"
-  for a in amd64 arm64; do
+  mkdir -p "$ctx"
+  for a in "${ARCHES[@]}"; do
+    [[ -s $ctx/busybox-$a.tar ]] && continue
+    fetch_debs busybox-static
     d="$IMG/bb-$a"
     rm -rf "$d" "$IMG/x-$a" && mkdir -p "$d/bin" "$d/tmp" "$d/etc"
     f=$(deb busybox-static "$a") || fail "no busybox-static $a .deb in $IMG" "$LOG"
@@ -318,45 +345,51 @@ if ! have_image "$BUSYBOX"; then
     for t in sh cat echo ls uname env mkdir cp rm true false sleep; do ln -sf busybox "$d/bin/$t"; done
     echo 'root:x:0:0:root:/root:/bin/sh' >"$d/etc/passwd"
     chmod 1777 "$d/tmp"
-    run "tar busybox-$a" tar -C "$d" -cf "$ctx/busybox-$a.tar" .
+    run "tar busybox-$a" tar -C "$d" -cf "$ctx/busybox-$a.tar.part" .
+    mv "$ctx/busybox-$a.tar.part" "$ctx/busybox-$a.tar"
   done
   # shellcheck disable=SC2016 # ${TARGETARCH} is for the Dockerfile
-  printf 'FROM scratch\nARG TARGETARCH\nADD busybox-${TARGETARCH}.tar /\nENV PATH=/bin\n' >"$ctx/Dockerfile"
+  write_if_changed "$ctx/Dockerfile" "$(printf 'FROM scratch\nARG TARGETARCH\nADD busybox-${TARGETARCH}.tar /\nENV PATH=/bin')"
   push_image "$ctx" "$REG/$BUSYBOX"
-  have_image "$BUSYBOX" || fail "$REG/$BUSYBOX is not a two-platform index after the push" "$LOG"
+  have_image "$BUSYBOX" || fail "$REG/$BUSYBOX lacks one of $(platforms) after the push" "$LOG"
 fi
 
 if ! have_image "$GOLANG"; then
-  log "building $REG/$GOLANG (linux/amd64, linux/arm64)"
-  fetch_debs golang-1.19-go golang-1.19-src libc6
-  src=$(deb golang-1.19-src all) || fail "no golang-1.19-src .deb in $IMG" "$LOG"
+  log "building $REG/$GOLANG ($(platforms))"
   ctx="$IMG/ctx-golang"
-  rm -rf "$ctx" "$IMG/go-src" && mkdir -p "$ctx" "$IMG/go-src"
-  # The sources (~10k files, slow to unpack) are the same for both platforms.
-  run "unpack $(basename "$src")" dpkg -x "$src" "$IMG/go-src"
-  for a in amd64 arm64; do
-    d="$IMG/go-$a"
-    rm -rf "$d" && mkdir -p "$d"
-    for p in golang-1.19-go libc6; do
-      f=$(deb "$p" "$a") || fail "no $p $a .deb in $IMG" "$LOG"
-      run "unpack $(basename "$f")" dpkg -x "$f" "$d"
+  mkdir -p "$ctx"
+  missing=()
+  for a in "${ARCHES[@]}"; do [[ -s $ctx/go-$a.tar ]] || missing+=("$a"); done
+  if ((${#missing[@]})); then
+    fetch_debs golang-1.19-go golang-1.19-src libc6
+    src=$(deb golang-1.19-src all) || fail "no golang-1.19-src .deb in $IMG" "$LOG"
+    rm -rf "$IMG/go-src" && mkdir -p "$IMG/go-src"
+    # The sources (~10k files, slow to unpack) are the same for every platform.
+    run "unpack $(basename "$src")" dpkg -x "$src" "$IMG/go-src"
+    for a in "${missing[@]}"; do
+      d="$IMG/go-$a"
+      rm -rf "$d" && mkdir -p "$d"
+      for p in golang-1.19-go libc6; do
+        f=$(deb "$p" "$a") || fail "no $p $a .deb in $IMG" "$LOG"
+        run "unpack $(basename "$f")" dpkg -x "$f" "$d"
+      done
+      # The go command is linked against glibc: ship libc6's files too.
+      parts=(usr/lib/go-1.19 usr/share/go-1.19)
+      for p in "$d"/lib "$d"/lib64 "$d"/usr/lib/*-linux-gnu; do
+        [[ -e $p ]] && parts+=("${p#"$d"/}")
+      done
+      run "tar go-$a" tar -cf "$ctx/go-$a.tar.part" -C "$d" "${parts[@]}" -C "$IMG/go-src" usr/share/go-1.19
+      mv "$ctx/go-$a.tar.part" "$ctx/go-$a.tar"
+      rm -rf "$d"
     done
-    # The go command is linked against glibc: ship libc6's files too.
-    parts=(usr/lib/go-1.19 usr/share/go-1.19)
-    for p in "$d"/lib "$d"/lib64 "$d"/usr/lib/*-linux-gnu; do
-      [[ -e $p ]] && parts+=("${p#"$d"/}")
-    done
-    run "tar go-$a" tar -cf "$ctx/go-$a.tar" -C "$d" "${parts[@]}" -C "$IMG/go-src" usr/share/go-1.19
-    rm -rf "$d"
-  done
-  rm -rf "$IMG/go-src"
+    rm -rf "$IMG/go-src"
+  fi
   # shellcheck disable=SC2016 # ${TARGETARCH} is for the Dockerfile
-  printf 'FROM %s\nARG TARGETARCH\nADD go-${TARGETARCH}.tar /\nENV PATH=/usr/lib/go-1.19/bin:/bin GOROOT=/usr/lib/go-1.19 HOME=/root GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local\nRUN mkdir -p /root /workspace\nWORKDIR /workspace\n' \
-    "$REG/$BUSYBOX" >"$ctx/Dockerfile"
-  # zstd: gzip of the two ~480 MB Go layers takes ~45 s on 2 cores, zstd
-  # ~17 s; containerd 1.7, buildkit and skopeo all read zstd layers.
+  write_if_changed "$ctx/Dockerfile" "$(printf 'FROM %s\nARG TARGETARCH\nADD go-${TARGETARCH}.tar /\nENV PATH=/usr/lib/go-1.19/bin:/bin GOROOT=/usr/lib/go-1.19 HOME=/root GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local\nRUN mkdir -p /root /workspace\nWORKDIR /workspace' "$REG/$BUSYBOX")"
+  # zstd: gzip of the ~480 MB Go layers takes ~22 s each on 2 cores, zstd
+  # ~8 s; containerd 1.7, buildkit and skopeo all read zstd layers.
   push_image "$ctx" "$REG/$GOLANG" compression=zstd
-  have_image "$GOLANG" || fail "$REG/$GOLANG is not a two-platform index after the push" "$LOG"
+  have_image "$GOLANG" || fail "$REG/$GOLANG lacks one of $(platforms) after the push" "$LOG"
 fi
 
 # Extra tools and services some tests need (podman, kubectl, linters, ...)

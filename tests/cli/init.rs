@@ -247,3 +247,40 @@ fn writes_where_directory_and_config_point() {
     let v: serde_json::Value = serde_json::from_str(&loaded.stdout).unwrap();
     assert_eq!(v["dockerfile"]["path"], "sub/Dockerfile");
 }
+
+#[test]
+fn the_scaffolds_four_platforms_reach_the_build_plan() {
+    let out = kubebuilder().args(["init"]).run().status(0);
+    let toml = out.read("xbuild.toml");
+    let v: serde_json::Value = serde_json::from_str(
+        &Test::new()
+            .file("xbuild.toml", toml)
+            .file(
+                "Dockerfile",
+                "FROM golang:1.22 AS builder\nFROM gcr.io/distroless/static:nonroot\n",
+            )
+            .env("DOCKER_CONFIG", "/nonexistent")
+            .env_remove("DOCKER_CONTEXT")
+            .args(["build", "--dry-run", "--format", "json"])
+            .run()
+            .status(0)
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        v["platforms"],
+        serde_json::json!(["linux/arm64", "linux/amd64", "linux/s390x", "linux/ppc64le"])
+    );
+    let build = v["steps"].as_array().unwrap().last().unwrap()["command"]["args"].clone();
+    let args: Vec<&str> = build
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let at = args.iter().position(|a| *a == "--platform").unwrap();
+    assert_eq!(
+        args[at + 1],
+        "linux/arm64,linux/amd64,linux/s390x,linux/ppc64le"
+    );
+}
