@@ -115,8 +115,19 @@ pub fn would_run(docker: &str, builder: &str, local: bool) -> Vec<String> {
 
 /// Asks the engine. `local`: the engine runs on this machine (its binfmt
 /// handlers are ours).
+/// The two commands run at once: each takes a few hundred milliseconds
+/// on a busy machine, and the probe is on every build's critical path.
 pub fn probe(docker: &str, builder: &str, local: bool) -> Probe {
-    let containerd_store = match preflight::check_daemon(docker) {
+    let cmd = inspect_command(docker, builder);
+    let (daemon, inspect) = std::thread::scope(|s| {
+        let inspect = s.spawn(|| exec::capture(&cmd).and_then(|o| o.check(&cmd)));
+        let daemon = preflight::check_daemon(docker);
+        (
+            daemon,
+            inspect.join().expect("the inspect thread does not panic"),
+        )
+    });
+    let containerd_store = match daemon {
         Ok(c) => c,
         Err(e) => {
             return Probe::Failed {
@@ -124,8 +135,7 @@ pub fn probe(docker: &str, builder: &str, local: bool) -> Probe {
             };
         }
     };
-    let cmd = inspect_command(docker, builder);
-    let platforms = match exec::capture(&cmd).and_then(|o| o.check(&cmd)) {
+    let platforms = match inspect {
         Ok(out) => inspect_platforms(&out.stdout),
         Err(e) => {
             return Probe::Failed {

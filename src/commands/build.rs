@@ -691,13 +691,27 @@ fn go_host(
     Ok(Some(plan))
 }
 
-/// Checks the machine can run the plan.
+/// Checks the machine can run the plan. An engine probe that succeeded
+/// (driver `auto`) has already shown that the CLI, buildx and the daemon
+/// work, and what the image store is: those are not asked again.
 fn preflight(req: &Request) -> Result<(), BuildError> {
-    preflight::check_cli(&req.docker)?;
+    let probed = match &req.auto {
+        Some(Choice {
+            probe: Probe::Done(facts),
+            ..
+        }) => Some(facts.containerd_store),
+        _ => None,
+    };
+    if probed.is_none() {
+        preflight::check_cli(&req.docker)?;
+    }
     let local_engine = matches!(req.builder.driver, Driver::Docker | Driver::DockerContainer);
     let loads = req.outputs.iter().any(Output::loads_into_docker);
     if local_engine || loads {
-        let containerd_store = preflight::check_daemon(&req.docker)?;
+        let containerd_store = match probed {
+            Some(store) => store,
+            None => preflight::check_daemon(&req.docker)?,
+        };
         let platforms = req.platforms.len();
         if loads && platforms > 1 && !containerd_store {
             return Err(preflight::PreflightError::NoMultiPlatformLoad { platforms }.into());
