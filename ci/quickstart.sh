@@ -16,7 +16,7 @@ trap 'rm -rf "$work"' EXIT
 cp -r fixtures/operator/. "$work/"
 cd "$work"
 
-xbuild docker-buildx --platform linux/amd64,linux/arm64 --tag "$image" --push --driver docker
+xbuild docker-buildx --platform linux/amd64,linux/arm64 --tag "$image" --push
 for platform in linux/amd64 linux/arm64; do
   printf '%s image prints: ' "$platform"
   docker run --rm --pull always --quiet --platform "$platform" "$image"

@@ -3,6 +3,7 @@
 //! reason said in the plan, and the engine probe shown (a dry run does not
 //! probe; it lists what a run asks). Explicit drivers stay explicit.
 
+use crate::build::{dry, step_lines};
 use crate::support::{Output, Test};
 
 const DOCKERFILE: &str = "FROM busybox AS builder\nARG TARGETARCH\nRUN echo $TARGETARCH > /arch\nFROM busybox\nCOPY --from=builder /arch /arch\n";
@@ -15,39 +16,17 @@ fn project() -> Test {
         .env("DOCKER_CONFIG", "/nonexistent")
 }
 
-fn json(t: Test, args: &[&str]) -> serde_json::Value {
-    let out = t
-        .args(["build", "--dry-run", "--format", "json"])
-        .args(args.iter().copied())
-        .run()
-        .status(0);
-    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
-}
-
+/// The first three words of each step's command (`docker buildx create`).
 fn programs(v: &serde_json::Value, key: &str) -> Vec<String> {
-    v[key]
-        .as_array()
-        .unwrap()
+    step_lines(v, key)
         .iter()
-        .map(|s| {
-            let c = &s["command"];
-            let mut argv = vec![c["program"].as_str().unwrap().to_string()];
-            argv.extend(
-                c["args"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .take(2)
-                    .map(|a| a.as_str().unwrap().to_string()),
-            );
-            argv.join(" ")
-        })
+        .map(|l| l.split(' ').take(3).collect::<Vec<_>>().join(" "))
         .collect()
 }
 
 #[test]
 fn default_is_the_engines_own_builder_and_creates_nothing() {
-    let v = json(project(), &["--tag", "localhost:5000/x:t", "--push"]);
+    let v = dry(project(), &["--tag", "localhost:5000/x:t", "--push"]);
     assert_eq!(
         v["builder"],
         serde_json::json!({
@@ -108,7 +87,7 @@ fn the_plan_says_which_driver_and_why() {
 #[test]
 fn a_cache_export_needs_an_ephemeral_buildkit_container() {
     let toml = "[build]\ncache-to = [\"type=local,dest=cache\"]\n";
-    let v = json(
+    let v = dry(
         project().file("xbuild.toml", toml),
         &["--tag", "localhost:5000/x:t", "--push"],
     );
@@ -152,7 +131,7 @@ fn builder_settings_and_a_kept_builder_need_a_container() {
         ),
         ("", &["--keep-builder"][..], "a builder kept across runs"),
     ] {
-        let v = json(project().file("xbuild.toml", toml), args);
+        let v = dry(project().file("xbuild.toml", toml), args);
         assert_eq!(v["builder"]["driver"], "docker-container", "{toml}");
         let reason = v["builder"]["auto"]["reason"].as_str().unwrap();
         assert!(reason.contains(why), "{reason}");
@@ -161,18 +140,18 @@ fn builder_settings_and_a_kept_builder_need_a_container() {
 
 #[test]
 fn explicit_drivers_are_kept_and_say_who_chose_them() {
-    let v = json(project(), &["--driver", "docker"]);
+    let v = dry(project(), &["--driver", "docker"]);
     assert_eq!(v["builder"]["driver"], "docker");
     assert_eq!(v["builder"]["chosen_by"], "--driver");
     assert!(v["builder"].get("auto").is_none());
     let toml = "[builder]\ndriver = \"docker-container\"\n";
-    let v = json(project().file("xbuild.toml", toml), &[]);
+    let v = dry(project().file("xbuild.toml", toml), &[]);
     assert_eq!(v["builder"]["driver"], "docker-container");
     assert_eq!(v["builder"]["chosen_by"], "[builder] driver");
     let toml = "[builder]\ndriver = \"auto\"\n";
-    let v = json(project().file("xbuild.toml", toml), &[]);
+    let v = dry(project().file("xbuild.toml", toml), &[]);
     assert_eq!(v["builder"]["chosen_by"], "auto ([builder] driver)");
-    let v = json(
+    let v = dry(
         project(),
         &["--driver", "auto", "--platform", "linux/s390x"],
     );

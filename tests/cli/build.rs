@@ -15,7 +15,7 @@ fn plan(out: &Output) -> serde_json::Value {
 }
 
 /// The argv of each step, as one string each.
-fn step_lines(v: &serde_json::Value, key: &str) -> Vec<String> {
+pub(crate) fn step_lines(v: &serde_json::Value, key: &str) -> Vec<String> {
     v[key]
         .as_array()
         .unwrap()
@@ -35,7 +35,7 @@ fn step_lines(v: &serde_json::Value, key: &str) -> Vec<String> {
         .collect()
 }
 
-fn dry(t: Test, args: &[&str]) -> serde_json::Value {
+pub(crate) fn dry(t: Test, args: &[&str]) -> serde_json::Value {
     let out = t
         .args(["build", "--dry-run", "--format", "json"])
         .args(args.iter().copied())

@@ -6,6 +6,7 @@
 //! platforms too. A configuration that needs a BuildKit container still gets
 //! an ephemeral one, which is removed even though it cannot boot offline.
 
+use crate::build::assert_runs_as;
 use crate::support::{Cmd, Output, Project, stack};
 use std::time::Duration;
 
@@ -62,19 +63,7 @@ fn assert_default_path(platforms: &[&str]) {
         "Dockerfile.cross was left"
     );
     for platform in platforms {
-        let run = Cmd::new("docker")
-            .args([
-                "run",
-                "--rm",
-                "--pull",
-                "always",
-                "--platform",
-                platform,
-                &reference,
-            ])
-            .timeout(Duration::from_secs(300))
-            .run();
-        assert_eq!(run.stdout.trim(), *platform, "{run}");
+        assert_runs_as(&reference, platform, true);
     }
 }
 
