@@ -64,7 +64,9 @@ pub enum BuildError {
     #[error("unknown driver {name:?}")]
     #[diagnostic(
         code(xbuild::build::driver),
-        help("the drivers are: docker, docker-container, kubernetes, remote")
+        help(
+            "the drivers are: auto (for a build; it picks one of the others), docker, docker-container, kubernetes, remote"
+        )
     )]
     Driver { name: String },
 

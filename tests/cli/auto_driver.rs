@@ -158,3 +158,16 @@ fn explicit_drivers_are_kept_and_say_who_chose_them() {
     assert_eq!(v["builder"]["chosen_by"], "auto (--driver)");
     assert_eq!(v["builder"]["driver"], "docker");
 }
+
+#[test]
+fn an_unknown_driver_lists_auto_and_the_drivers() {
+    let out = project()
+        .args(["build", "--dry-run", "--driver", "dockr"])
+        .run()
+        .status(2);
+    assert_eq!(
+        out.stderr,
+        "xbuild::build::driver\n\n  × unknown driver \"dockr\"\n  help: the drivers are: auto (for a build; it picks one of the others),\n        docker, docker-container, kubernetes, remote\n\n"
+    );
+    assert!(out.stdout.is_empty());
+}
