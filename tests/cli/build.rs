@@ -46,16 +46,14 @@ pub(crate) fn dry(t: Test, args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn docker_container_is_an_ephemeral_builder_removed_afterwards() {
-    let v = dry(
-        project(),
-        &[
-            "--tag",
-            "localhost:5000/x:1",
-            "--push",
-            "--driver",
-            "docker-container",
-        ],
-    );
+    let args = [
+        "--tag",
+        "localhost:5000/x:1",
+        "--push",
+        "--driver",
+        "docker-container",
+    ];
+    let v = dry(project(), &args);
     let name = v["builder"]["name"].as_str().unwrap().to_string();
     assert!(name.starts_with("xbuild-") && name.len() == 15, "{name}");
     assert_eq!(v["builder"]["ephemeral"], true);
@@ -81,16 +79,7 @@ fn docker_container_is_an_ephemeral_builder_removed_afterwards() {
     );
     assert!(!v.to_string().contains("\"use\""));
 
-    let other = dry(
-        project(),
-        &[
-            "--tag",
-            "localhost:5000/x:1",
-            "--push",
-            "--driver",
-            "docker-container",
-        ],
-    );
+    let other = dry(project(), &args);
     assert_ne!(
         other["builder"]["name"], v["builder"]["name"],
         "two runs must never share a builder"
