@@ -7,7 +7,7 @@
 //! an ephemeral one, which is removed even though it cannot boot offline.
 
 use crate::build::assert_runs_as;
-use crate::support::{Cmd, Output, Project, stack};
+use crate::support::{Cmd, Output, Project, index_platforms, skopeo_raw, stack};
 use std::time::Duration;
 
 /// The fixture operator without its xbuild.toml: every setting a default.
@@ -35,6 +35,19 @@ fn builders() -> String {
 
 fn assert_default_path(platforms: &[&str]) {
     let stack = stack();
+    // The Dockerfile's own defaults name the stack's base images (no
+    // --build-arg: the command is the user's); they must have every platform.
+    let base: Vec<String> = index_platforms(&skopeo_raw(&stack.busybox))
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    for p in platforms {
+        assert!(
+            base.iter().any(|b| b == p),
+            "{} has no {p} image ({base:?}): rerun ci/e2e-env.sh, which builds the four scaffold platforms",
+            stack.busybox
+        );
+    }
     let project = bare_operator();
     let reference = stack.unique_ref("issue12-auto");
     let out: Output = docker_buildx(&project, platforms, &reference).run();
