@@ -19,6 +19,7 @@ pub mod exec;
 pub mod fsutil;
 pub mod golang;
 pub mod interrupt;
+pub mod kustomize;
 pub mod lint;
 pub mod pipeline;
 pub mod plan;
