@@ -175,6 +175,13 @@ pub struct BuildArgs {
     /// Output format of the plan (--dry-run) or of the final summary.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+
+    /// After a successful push, set the image named by [build]
+    /// kustomize-image (default controller) in DIR/kustomization.yaml to the
+    /// pushed repository and digest, as `kustomize edit set image` does
+    /// [default: [build] kustomize].
+    #[arg(long, value_name = "DIR")]
+    pub kustomize: Option<PathBuf>,
 }
 
 /// Where `build` compiles the Go binary.
@@ -260,6 +267,14 @@ pub struct InitArgs {
     /// Print the file to stdout instead of writing it.
     #[arg(long)]
     pub stdout: bool,
+
+    /// Instead of xbuild.toml, rewrite the Makefile's docker-build,
+    /// docker-push and docker-buildx recipes to call xbuild (target names,
+    /// prerequisites, help comments and everything else stay as they are)
+    /// and print the diff. A recipe that is not the kubebuilder scaffold's
+    /// is refused.
+    #[arg(long, conflicts_with = "force")]
+    pub makefile: bool,
 }
 
 #[derive(Debug, Args)]

@@ -160,6 +160,8 @@ pub struct Request {
     /// Where the Go binary is compiled, and which setting said so.
     pub go: GoMode,
     pub go_origin: GoOrigin,
+    /// The directory whose kustomization gets the pushed digest.
+    pub kustomize: Option<PathBuf>,
 }
 
 /// Which setting chose the Go mode (the plan's note says it).
@@ -321,6 +323,11 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
             (None, Some(_)) => GoOrigin::Config,
             (None, None) => GoOrigin::Default,
         },
+        kustomize: args
+            .kustomize
+            .as_ref()
+            .map(|d| root.join(d))
+            .or_else(|| cfg.build.kustomize.clone()),
     })
 }
 
@@ -670,7 +677,8 @@ pub fn run(
             path: std::env::temp_dir(),
             source,
         })?;
-    let plan = make_plan(&project, &req, tmp.path())?;
+    let mut plan = make_plan(&project, &req, tmp.path())?;
+    let pin = super::build_kustomize::prepare(&project, &req, &mut plan)?;
     if args.dry_run {
         match args.format {
             OutputFormat::Human => print!("{}", plan.render()),
@@ -691,6 +699,7 @@ pub fn run(
     }
     let report = pipeline::execute(&plan, &req.docker, &interrupt)?;
     summarize(&plan, &report, args.format);
+    super::build_kustomize::apply(pin.as_ref(), &report)?;
     Ok(ExitStatus::Success)
 }
 

@@ -1,12 +1,14 @@
 //! One file per subcommand; [`dispatch`] runs the one the user asked for.
 
 pub mod build;
+pub mod build_kustomize;
 pub mod builder;
 pub mod config;
 pub mod cross;
 pub mod debug;
 pub mod go_build;
 pub mod init;
+pub mod init_makefile;
 pub mod lint;
 
 use crate::cli::{Cli, Command, DebugCommand};

@@ -47,6 +47,20 @@ pub enum KustomizeError {
     )]
     Unverified { path: PathBuf },
 
+    #[error("setting the pushed digest in a kustomization needs a pushed, tagged image")]
+    #[diagnostic(
+        code(xbuild::kustomize::no_push),
+        help("add --push and --tag REF (or IMG=REF), or drop --kustomize / [build] kustomize")
+    )]
+    NoPush,
+
+    #[error("the push reported no image digest, so {} was left as it was", path.display())]
+    #[diagnostic(
+        code(xbuild::kustomize::no_digest),
+        help("buildx's metadata file had no containerimage.digest; check the output is an image pushed to a registry")
+    )]
+    NoDigest { path: PathBuf },
+
     #[error(transparent)]
     #[diagnostic(transparent)]
     Fs(#[from] FsError),

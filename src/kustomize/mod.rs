@@ -11,8 +11,10 @@
 
 mod edit;
 mod error;
+mod pin;
 
 pub use error::KustomizeError;
+pub use pin::Pin;
 
 use crate::fsutil;
 use miette::NamedSource;
