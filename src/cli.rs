@@ -44,6 +44,16 @@ pub enum Command {
     #[command(visible_alias = "docker-buildx")]
     Build(BuildArgs),
 
+    /// The Makefile's docker-build: build the image for one platform (the
+    /// engine's own, or --platform) and load it into the local image store
+    /// under its tags, with the same Dockerfile rewrite and host Go as
+    /// `build`.
+    DockerBuild(DockerBuildArgs),
+
+    /// The Makefile's docker-push: push the image docker-build loaded, under
+    /// the same tags, and print the digest the registry holds.
+    DockerPush(DockerPushArgs),
+
     /// Cross-compile the Dockerfile's Go binary on this machine, for each
     /// platform.
     ///
@@ -182,6 +192,70 @@ pub struct BuildArgs {
     /// [default: [build] kustomize].
     #[arg(long, value_name = "DIR")]
     pub kustomize: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DockerBuildArgs {
+    /// The one platform to build [default: the docker engine's].
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+
+    /// Image reference to tag (repeatable) [default: $IMG, else [image] name
+    /// and tags].
+    #[arg(long, short = 't', value_name = "REF")]
+    pub tag: Vec<String>,
+
+    /// A build argument NAME=VALUE (repeatable); NAME alone takes the value
+    /// from the environment.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub build_arg: Vec<String>,
+
+    /// The stage to build [default: [dockerfile] target, else the last stage].
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// The buildx driver [default: docker, the engine's own builder, as
+    /// `docker build` uses].
+    #[arg(long, value_name = "NAME")]
+    pub driver: Option<String>,
+
+    /// Do not use the build cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// buildx progress output: auto, plain, tty, quiet or rawjson.
+    #[arg(long, value_name = "MODE")]
+    pub progress: Option<String>,
+
+    /// Where the Go binary is compiled (as for `build`) [default: [go] mode,
+    /// else auto].
+    #[arg(long = "go", value_enum, value_name = "MODE")]
+    pub go: Option<GoModeArg>,
+
+    /// Print the plan and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format of the plan (--dry-run) or of the final summary.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DockerPushArgs {
+    /// Image reference to push (repeatable) [default: $IMG, else [image]
+    /// name and tags].
+    #[arg(long, short = 't', value_name = "REF")]
+    pub tag: Vec<String>,
+
+    /// After the push, set the pushed digest in DIR/kustomization.yaml (see
+    /// `build --kustomize`) [default: [build] kustomize].
+    #[arg(long, value_name = "DIR")]
+    pub kustomize: Option<PathBuf>,
+
+    /// Print the commands and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Where `build` compiles the Go binary.

@@ -81,6 +81,14 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    DockerBuild(#[from] crate::commands::docker_build::DockerBuildError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Digest(#[from] crate::buildx::digest::DigestError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Kustomize(#[from] crate::kustomize::KustomizeError),
 }
 
@@ -93,6 +101,7 @@ impl Error {
             Error::Pipeline(e) => e.exit_code(),
             Error::Exec(crate::exec::ExecError::Failed { .. }) => 1,
             Error::Go(e) => e.exit_code(),
+            Error::Digest(_) => 1,
             _ => 2,
         }
     }

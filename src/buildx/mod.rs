@@ -5,6 +5,7 @@
 
 pub mod builder;
 pub mod command;
+pub mod digest;
 pub mod metadata;
 pub mod output;
 pub mod preflight;

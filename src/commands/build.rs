@@ -185,29 +185,9 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
     let cfg = &project.config;
     let root = &project.root;
 
-    let docker = match non_empty(env("CONTAINER_TOOL")) {
-        Some(tool) => {
-            let base = Path::new(&tool)
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("");
-            if !base.starts_with("docker") {
-                return Err(BuildError::ContainerTool { tool });
-            }
-            tool
-        }
-        None => "docker".to_string(),
-    };
-
+    let docker = container_tool(env)?;
     let platforms = platforms(args.platform.as_deref(), &cfg.image.platforms, env)?;
-
-    let tags = if !args.tag.is_empty() {
-        checked_references(&args.tag, "--tag")?
-    } else if let Some(img) = non_empty(env("IMG")) {
-        checked_references(&[img], "$IMG")?
-    } else {
-        cfg.image.references()
-    };
+    let tags = tags(project, &args.tag, env)?;
 
     let cli_outputs = args.push || args.load || !args.output.is_empty();
     let (push, load, specs) = if cli_outputs {
@@ -328,6 +308,38 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
             .as_ref()
             .map(|d| root.join(d))
             .or_else(|| cfg.build.kustomize.clone()),
+    })
+}
+
+/// The docker CLI: `$CONTAINER_TOOL` (when it is a docker), else `docker`.
+pub(crate) fn container_tool(env: Env) -> Result<String, BuildError> {
+    match non_empty(env("CONTAINER_TOOL")) {
+        Some(tool) => {
+            let base = Path::new(&tool)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("");
+            if !base.starts_with("docker") {
+                return Err(BuildError::ContainerTool { tool });
+            }
+            Ok(tool)
+        }
+        None => Ok("docker".to_string()),
+    }
+}
+
+/// The image references: `--tag`, else `$IMG`, else the config's.
+pub(crate) fn tags(
+    project: &Project,
+    flag: &[String],
+    env: Env,
+) -> Result<Vec<String>, BuildError> {
+    Ok(if !flag.is_empty() {
+        checked_references(flag, "--tag")?
+    } else if let Some(img) = non_empty(env("IMG")) {
+        checked_references(&[img], "$IMG")?
+    } else {
+        project.config.image.references()
     })
 }
 
@@ -670,6 +682,16 @@ pub fn run(
     let project = config::load(dir, config)?;
     let env = |k: &str| std::env::var(k).ok();
     let req = resolve(&project, args, &env)?;
+    run_request(&project, &req, args).map(|_| ExitStatus::Success)
+}
+
+/// Plans and runs (or, with `--dry-run`, prints) a resolved request;
+/// returns what ran (`None` for a dry run).
+pub(crate) fn run_request(
+    project: &Project,
+    req: &Request,
+    args: &BuildArgs,
+) -> Result<Option<Report>, Error> {
     let tmp = tempfile::Builder::new()
         .prefix("xbuild-")
         .tempdir()
@@ -677,16 +699,16 @@ pub fn run(
             path: std::env::temp_dir(),
             source,
         })?;
-    let mut plan = make_plan(&project, &req, tmp.path())?;
-    let pin = super::build_kustomize::prepare(&project, &req, &mut plan)?;
+    let mut plan = make_plan(project, req, tmp.path())?;
+    let pin = super::build_kustomize::prepare(project, req, &mut plan)?;
     if args.dry_run {
         match args.format {
             OutputFormat::Human => print!("{}", plan.render()),
             OutputFormat::Json => println!("{}", plan.to_json()),
         }
-        return Ok(ExitStatus::Success);
+        return Ok(None);
     }
-    preflight(&req)?;
+    preflight(req)?;
     let interrupt = Interrupt::install().map_err(|source| fsutil::FsError::Write {
         path: PathBuf::from("<signal handlers>"),
         source,
@@ -700,7 +722,7 @@ pub fn run(
     let report = pipeline::execute(&plan, &req.docker, &interrupt)?;
     summarize(&plan, &report, args.format);
     super::build_kustomize::apply(pin.as_ref(), &report)?;
-    Ok(ExitStatus::Success)
+    Ok(Some(report))
 }
 
 fn summarize(plan: &Plan, report: &Report, format: OutputFormat) {

@@ -6,6 +6,8 @@ pub mod builder;
 pub mod config;
 pub mod cross;
 pub mod debug;
+pub mod docker_build;
+pub mod docker_push;
 pub mod go_build;
 pub mod init;
 pub mod init_makefile;
@@ -24,6 +26,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Config(args) => config::run(dir, config, &args),
         Command::Cross(args) => cross::run(dir, config, &args),
         Command::Build(args) => build::run(dir, config, &args),
+        Command::DockerBuild(args) => docker_build::run(dir, config, &args),
+        Command::DockerPush(args) => docker_push::run(dir, config, &args),
         Command::GoBuild(args) => go_build::run(dir, config, &args),
         Command::Builder(cmd) => builder::run(dir, config, &cmd),
         Command::Lint(args) => lint::run(dir, config, &args),

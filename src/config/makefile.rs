@@ -76,13 +76,13 @@ impl Makefile {
         // ends its recipe).
         let mut rule_open = false;
         for (line_no, last_line, line) in logical_lines(text) {
-            if line.starts_with('\t') {
+            if let Some(command) = line.strip_prefix('\t') {
                 mk.recipes.push(line.trim().to_string());
                 if let Some(rule) = mk.placed.last_mut()
                     && rule_open
                     && !in_define
                 {
-                    rule.recipe.push((line_no, last_line, line[1..].to_string()));
+                    rule.recipe.push((line_no, last_line, command.to_string()));
                 }
                 continue;
             }

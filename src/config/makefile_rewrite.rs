@@ -55,7 +55,9 @@ pub const TARGETS: [&str; 3] = ["docker-build", "docker-push", "docker-buildx"];
 /// Why the Makefile was not rewritten.
 #[derive(Debug, Error, Diagnostic)]
 pub enum RewriteError {
-    #[error("the recipe of {target} is not the kubebuilder scaffold's, so the Makefile was left as it was")]
+    #[error(
+        "the recipe of {target} is not the kubebuilder scaffold's, so the Makefile was left as it was"
+    )]
     #[diagnostic(
         code(xbuild::init::makefile_recipe),
         help(
@@ -112,7 +114,11 @@ pub fn rewrite(name: &str, text: &str) -> Result<Rewrite, RewriteError> {
             if rule.recipe.is_empty() {
                 continue;
             }
-            if rule.recipe.iter().any(|(_, _, l)| command(l).starts_with("xbuild ")) {
+            if rule
+                .recipe
+                .iter()
+                .any(|(_, _, l)| command(l).starts_with("xbuild "))
+            {
                 unchanged.push(target);
                 continue;
             }

@@ -80,9 +80,10 @@ pub(super) fn check_shape(display: &str, text: &str, doc: &Yaml) -> Result<(), K
 pub(super) fn set_image(text: &str, name: &str, repo: &str, digest: &str) -> String {
     let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut lines = Lines::new(text);
-    let Some(images) = lines.images_line().filter(|&i| {
-        value_part(&lines.lines[i]["images:".len()..]).is_empty()
-    }) else {
+    let Some(images) = lines
+        .images_line()
+        .filter(|&i| value_part(&lines.lines[i]["images:".len()..]).is_empty())
+    else {
         // No block list: a new one at the end (or in place of `images: []`).
         if let Some(i) = lines.images_line() {
             lines.lines.remove(i);
@@ -176,8 +177,7 @@ pub(super) fn expected(doc: &Yaml, name: &str, repo: &str, digest: &str) -> Yaml
 pub(super) fn same(a: &Yaml, b: &Yaml) -> bool {
     match (a, b) {
         (Yaml::Hash(x), Yaml::Hash(y)) => {
-            x.len() == y.len()
-                && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
         (Yaml::Array(x), Yaml::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
@@ -197,8 +197,7 @@ fn new_entry(indent: &str, name: &str, repo: &str, digest: &str, nl: &str) -> Ve
 
 /// A value as a YAML scalar: plain when that reads back as the same string.
 fn yaml_scalar(v: &str) -> String {
-    if PLAIN.is_match(v) && !matches!(v, "true" | "false" | "null" | "yes" | "no" | "on" | "off")
-    {
+    if PLAIN.is_match(v) && !matches!(v, "true" | "false" | "null" | "yes" | "no" | "on" | "off") {
         v.to_string()
     } else {
         serde_json::to_string(v).expect("a string serialises")

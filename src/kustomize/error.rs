@@ -57,7 +57,9 @@ pub enum KustomizeError {
     #[error("the push reported no image digest, so {} was left as it was", path.display())]
     #[diagnostic(
         code(xbuild::kustomize::no_digest),
-        help("buildx's metadata file had no containerimage.digest; check the output is an image pushed to a registry")
+        help(
+            "buildx's metadata file had no containerimage.digest; check the output is an image pushed to a registry"
+        )
     )]
     NoDigest { path: PathBuf },
 

@@ -102,10 +102,7 @@ pub fn repository(reference: &str) -> &str {
 fn parse(display: &str, text: &str) -> Result<Yaml, KustomizeError> {
     let docs = YamlLoader::load_from_str(text).map_err(|e| {
         let at = e.marker().index();
-        let offset = text
-            .char_indices()
-            .nth(at)
-            .map_or(text.len(), |(i, _)| i);
+        let offset = text.char_indices().nth(at).map_or(text.len(), |(i, _)| i);
         KustomizeError::Syntax {
             message: e.info().to_string(),
             src: NamedSource::new(display, text.to_string()),

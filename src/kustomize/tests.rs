@@ -99,13 +99,22 @@ fn report(e: KustomizeError) -> String {
 fn malformed_files_are_reported_in_place() {
     let (_d, e) = load("resources:\n- manager.yaml\nimages:\n  - name: [controller\n");
     let out = report(e.unwrap_err());
-    assert!(out.contains("config/manager/kustomization.yaml is not valid YAML"), "{out}");
+    assert!(
+        out.contains("config/manager/kustomization.yaml is not valid YAML"),
+        "{out}"
+    );
     assert!(out.contains("[config/manager/kustomization.yaml:"), "{out}");
 
     let (_d, e) = load("resources:\n- manager.yaml\nimages: [{name: controller}]\n");
     let out = report(e.unwrap_err());
-    assert!(out.contains("its images are written in flow style"), "{out}");
-    assert!(out.contains("[config/manager/kustomization.yaml:3:1]"), "{out}");
+    assert!(
+        out.contains("its images are written in flow style"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[config/manager/kustomization.yaml:3:1]"),
+        "{out}"
+    );
 
     let (_d, e) = load("images: controller\n");
     assert!(report(e.unwrap_err()).contains("images is not a list"));
@@ -121,6 +130,9 @@ fn malformed_files_are_reported_in_place() {
 fn repository_drops_tag_and_digest() {
     assert_eq!(repository("localhost:5000/x:t"), "localhost:5000/x");
     assert_eq!(repository("localhost:5000/x"), "localhost:5000/x");
-    assert_eq!(repository("example.com/a/b:v1@sha256:00"), "example.com/a/b");
+    assert_eq!(
+        repository("example.com/a/b:v1@sha256:00"),
+        "example.com/a/b"
+    );
     assert_eq!(repository("op"), "op");
 }

@@ -10,7 +10,11 @@ fn replaces_the_three_recipes_and_nothing_else() {
     // Put the old recipes back: the file is the original again.
     let mut restored = r.text.clone();
     for c in &r.changes {
-        restored = restored.replacen(&format!("{}\n", c.new), &format!("{}\n", c.old.join("\n")), 1);
+        restored = restored.replacen(
+            &format!("{}\n", c.new),
+            &format!("{}\n", c.old.join("\n")),
+            1,
+        );
     }
     assert_eq!(restored, SCAFFOLD);
     assert!(r.text.contains(
@@ -33,16 +37,31 @@ fn replaces_the_three_recipes_and_nothing_else() {
 fn the_diff_shows_each_recipe_with_its_rule_line() {
     let r = rewrite("Makefile", SCAFFOLD).unwrap();
     let diff = r.diff("Makefile");
-    let build = SCAFFOLD.lines().position(|l| l.starts_with("docker-build:")).unwrap() + 1;
+    let build = SCAFFOLD
+        .lines()
+        .position(|l| l.starts_with("docker-build:"))
+        .unwrap()
+        + 1;
     assert!(diff.starts_with(&format!(
         "--- a/Makefile\n+++ b/Makefile\n@@ -{build},2 +{build},2 @@ docker-build\n docker-build: ## Build docker image with the manager.\n-\t$(CONTAINER_TOOL) build $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) -t ${{IMG}} .\n+\txbuild docker-build $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) --tag ${{IMG}}\n"
     )), "{diff}");
-    let buildx = SCAFFOLD.lines().position(|l| l.starts_with("docker-buildx:")).unwrap() + 1;
+    let buildx = SCAFFOLD
+        .lines()
+        .position(|l| l.starts_with("docker-buildx:"))
+        .unwrap()
+        + 1;
     assert!(
-        diff.contains(&format!("@@ -{buildx},8 +{buildx},2 @@ docker-buildx\n docker-buildx: ##")),
+        diff.contains(&format!(
+            "@@ -{buildx},8 +{buildx},2 @@ docker-buildx\n docker-buildx: ##"
+        )),
         "{diff}"
     );
-    assert_eq!(diff.lines().filter(|l| l.starts_with('-') && !l.starts_with("---")).count(), 9);
+    assert_eq!(
+        diff.lines()
+            .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+            .count(),
+        9
+    );
 }
 
 #[test]
@@ -66,8 +85,15 @@ fn refuses_a_recipe_it_does_not_know() {
     miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
         .render_report(&mut out, &e)
         .unwrap();
-    let line = edited.lines().position(|l| l.contains("notify.sh")).unwrap() + 1;
-    assert!(out.contains("the recipe of docker-push is not the kubebuilder scaffold's"), "{out}");
+    let line = edited
+        .lines()
+        .position(|l| l.contains("notify.sh"))
+        .unwrap()
+        + 1;
+    assert!(
+        out.contains("the recipe of docker-push is not the kubebuilder scaffold's"),
+        "{out}"
+    );
     assert!(out.contains(&format!("[Makefile:{line}:1]")), "{out}");
     assert!(matches!(
         rewrite("Makefile", "all:\n\techo hi\n"),
