@@ -94,6 +94,27 @@ pub enum Command {
     /// Tools for looking inside xbuild.
     #[command(subcommand)]
     Debug(DebugCommand),
+
+    /// Print a shell completion script.
+    ///
+    /// bash: `source <(xbuild completions bash)`, or save it as
+    /// ~/.local/share/bash-completion/completions/xbuild. zsh: save it as
+    /// _xbuild in a directory of $fpath. fish: save it as
+    /// ~/.config/fish/completions/xbuild.fish.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff), or write one page per command into DIR.
+    ///
+    /// `xbuild man | man -l -` shows it.
+    Man {
+        /// Write xbuild.1 and xbuild-COMMAND.1 here instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Output format of `build`.

@@ -3,6 +3,7 @@
 pub mod build;
 pub mod build_kustomize;
 pub mod builder;
+pub mod completions;
 pub mod config;
 pub mod cross;
 pub mod debug;
@@ -32,6 +33,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Builder(cmd) => builder::run(dir, config, &cmd),
         Command::Lint(args) => lint::run(dir, config, &args),
         Command::Debug(DebugCommand::Parse { file }) => debug::parse(dir, &file),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man { dir: out } => completions::man(dir, out.as_deref()),
     }
 }
 
