@@ -4,10 +4,14 @@
 mod build;
 mod config;
 mod cross;
+mod docker_targets;
 mod go_build;
 mod init;
+mod kustomize;
 mod lint;
 mod lint_props;
+mod makefile;
 mod parse;
 mod props;
+mod shell;
 mod support;
