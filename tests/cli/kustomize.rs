@@ -94,79 +94,48 @@ fn it_needs_a_push() {
     );
 }
 
+/// The stderr of a refused `build --dry-run --push --kustomize DIR`, with
+/// config/manager/kustomization.yaml replaced by `text` when given.
+fn refused(dir: &str, text: Option<&str>) -> String {
+    let mut t = project();
+    if let Some(text) = text {
+        t = t.file("config/manager/kustomization.yaml", text);
+    }
+    t.args(["build", "--dry-run", "--push", "--tag", "r/op:1"])
+        .args(["--kustomize", dir])
+        .run()
+        .status(2)
+        .stderr
+}
+
 #[test]
 fn a_missing_or_malformed_kustomization_is_reported() {
-    let out = project()
-        .args([
-            "build",
-            "--dry-run",
-            "--push",
-            "--tag",
-            "r/op:1",
-            "--kustomize",
-            "config/nope",
-        ])
-        .run()
-        .status(2);
+    let err = refused("config/nope", None);
     assert!(
-        out.stderr.contains("config/nope has no kustomization.yaml"),
-        "{}",
-        out.stderr
+        err.contains("config/nope has no kustomization.yaml"),
+        "{err}"
     );
 
-    let out = project()
-        .file(
-            "config/manager/kustomization.yaml",
-            "resources:\n- manager.yaml\nimages:\n- name: controller\n  newTag: [v1\n",
-        )
-        .args([
-            "build",
-            "--dry-run",
-            "--push",
-            "--tag",
-            "r/op:1",
-            "--kustomize",
-            "config/manager",
-        ])
-        .run()
-        .status(2);
-    assert!(
-        out.stderr
-            .contains("config/manager/kustomization.yaml is not valid YAML"),
-        "{}",
-        out.stderr
+    let err = refused(
+        "config/manager",
+        Some("resources:\n- manager.yaml\nimages:\n- name: controller\n  newTag: [v1\n"),
     );
     assert!(
-        out.stderr.contains("[config/manager/kustomization.yaml:"),
-        "{}",
-        out.stderr
+        err.contains("config/manager/kustomization.yaml is not valid YAML"),
+        "{err}"
     );
+    assert!(err.contains("[config/manager/kustomization.yaml:"), "{err}");
 
-    let out = project()
-        .file(
-            "config/manager/kustomization.yaml",
-            "resources: [manager.yaml]\nimages: [{name: controller}]\n",
-        )
-        .args([
-            "build",
-            "--dry-run",
-            "--push",
-            "--tag",
-            "r/op:1",
-            "--kustomize",
-            "config/manager",
-        ])
-        .run()
-        .status(2);
-    assert!(
-        out.stderr.contains("its images are written in flow style"),
-        "{}",
-        out.stderr
+    let err = refused(
+        "config/manager",
+        Some("resources: [manager.yaml]\nimages: [{name: controller}]\n"),
     );
     assert!(
-        out.stderr
-            .contains("[config/manager/kustomization.yaml:2:1]"),
-        "{}",
-        out.stderr
+        err.contains("its images are written in flow style"),
+        "{err}"
+    );
+    assert!(
+        err.contains("[config/manager/kustomization.yaml:2:1]"),
+        "{err}"
     );
 }
