@@ -28,10 +28,10 @@ static BUILD: LazyLock<Regex> = LazyLock::new(|| {
 static PUSH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"^{TOOL} push {IMG}$")).unwrap());
 /// The lines of the scaffold's docker-buildx recipe; the `buildx build` one
-/// (capture 1: IMG) is required.
+/// (capture 1: the BASE_IMAGE argument, capture 2: IMG) is required.
 static BUILDX_BUILD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"^{TOOL} buildx build --push --platform=\$\(PLATFORMS\) --tag {IMG} -f Dockerfile\.cross \.$"
+        r"^{TOOL} buildx build --push --platform=\$\(PLATFORMS\)( \$\(if \$\(BASE_IMAGE\),--build-arg BASE_IMAGE=\$\(BASE_IMAGE\)\))? --tag {IMG} -f Dockerfile\.cross \.$"
     ))
     .unwrap()
 });
@@ -180,7 +180,8 @@ fn replacement(target: &str, rule: &Rule) -> Result<String, usize> {
             "docker-push" => PUSH.captures(cmd).map(|c| img = Some(c[1].to_string())),
             _ => match BUILDX_BUILD.captures(cmd) {
                 Some(c) => {
-                    img = Some(c[1].to_string());
+                    base_image = c.get(1).is_some();
+                    img = Some(c[2].to_string());
                     Some(())
                 }
                 None => BUILDX_OTHER.iter().any(|r| r.is_match(cmd)).then_some(()),
@@ -193,13 +194,16 @@ fn replacement(target: &str, rule: &Rule) -> Result<String, usize> {
     let Some(img) = img else {
         return Err(rule.recipe[0].0);
     };
+    // The Makefile passes BASE_IMAGE only when it is set; so does the new line.
+    let base = if base_image {
+        format!(" {BASE_IMAGE_ARG}")
+    } else {
+        String::new()
+    };
     Ok(match target {
-        "docker-build" if base_image => {
-            format!("\txbuild docker-build {BASE_IMAGE_ARG} --tag {img}")
-        }
-        "docker-build" => format!("\txbuild docker-build --tag {img}"),
+        "docker-build" => format!("\txbuild docker-build{base} --tag {img}"),
         "docker-push" => format!("\txbuild docker-push --tag {img}"),
-        _ => format!("\txbuild docker-buildx --push --platform=$(PLATFORMS) --tag {img}"),
+        _ => format!("\txbuild docker-buildx --push --platform=$(PLATFORMS){base} --tag {img}"),
     })
 }
 

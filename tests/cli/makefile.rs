@@ -22,7 +22,7 @@ fn rewrites_the_three_recipes_and_prints_the_diff() {
     let start = expected.find("\t# copy existing Dockerfile").unwrap();
     let end = expected.find("\trm Dockerfile.cross\n").unwrap() + "\trm Dockerfile.cross\n".len();
     let expected = format!(
-        "{}\txbuild docker-buildx --push --platform=$(PLATFORMS) --tag ${{IMG}}\n{}",
+        "{}\txbuild docker-buildx --push --platform=$(PLATFORMS) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) --tag ${{IMG}}\n{}",
         &expected[..start],
         &expected[end..]
     );

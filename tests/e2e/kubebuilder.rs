@@ -17,7 +17,7 @@ fn project() -> (Project, String) {
     let p = Project::copy_of(&repo_root().join("fixtures/kubebuilder"));
     let dockerfile = p
         .read("Dockerfile")
-        .replace("golang:1.23", &stack.golang)
+        .replace("golang:1.26", &stack.golang)
         .replace("gcr.io/distroless/static:nonroot", &stack.busybox);
     p.write("Dockerfile", dockerfile);
     p.write("xbuild.toml", "[builder]\ndriver = \"docker\"\n");
@@ -89,6 +89,8 @@ fn init_makefile_then_make_docker_build_push_and_buildx() {
         "only the three recipes change"
     );
 
+    // `$(if $(BASE_IMAGE),...)` expands empty without BASE_IMAGE, as in the
+    // scaffold's own recipe.
     let dry = make(
         &p,
         &path,
@@ -101,13 +103,13 @@ fn init_makefile_then_make_docker_build_push_and_buildx() {
     );
     assert_eq!(
         dry.stdout,
-        "xbuild docker-buildx --push --platform=linux/amd64,linux/arm64 --tag x\n"
+        "xbuild docker-buildx --push --platform=linux/amd64,linux/arm64  --tag x\n"
     );
 
     // docker-build then docker-push: one platform (the engine's), loaded,
     // then pushed with the digest read back.
     let single = reference("single");
-    let base = format!("BASE_IMAGE={}", stack().busybox);
+    let base = format!("BASE_IMAGE={}", stack().golang);
     let out = make(
         &p,
         &path,
@@ -136,14 +138,21 @@ fn init_makefile_then_make_docker_build_push_and_buildx() {
 
     // docker-buildx: a two-platform index through xbuild.
     let multi = reference("multi");
-    make(
+    let out = make(
         &p,
         &path,
         &[
             "docker-buildx",
             &format!("IMG={multi}"),
             "PLATFORMS=linux/amd64,linux/arm64",
+            &base,
         ],
+    );
+    assert!(
+        out.stdout.contains(&format!(
+            "xbuild docker-buildx --push --platform=linux/amd64,linux/arm64 --build-arg {base} --tag {multi}\n"
+        )),
+        "{out}"
     );
     let index = crate::support::skopeo_raw(&multi);
     let mut platforms: Vec<String> = index_platforms(&index)

@@ -24,7 +24,7 @@ fn replaces_the_three_recipes_and_nothing_else() {
         "docker-push: ## Push docker image with the manager.\n\txbuild docker-push --tag ${IMG}\n"
     ));
     assert!(r.text.contains(
-        "docker-buildx: ## Build and push docker image for the manager for cross-platform support\n\txbuild docker-buildx --push --platform=$(PLATFORMS) --tag ${IMG}\n\n.PHONY: build-installer\n"
+        "docker-buildx: ## Build and push docker image for the manager for cross-platform support\n\txbuild docker-buildx --push --platform=$(PLATFORMS) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) --tag ${IMG}\n\n.PHONY: build-installer\n"
     ));
     // A second run finds nothing to do.
     let again = rewrite("Makefile", &r.text).unwrap();
@@ -61,6 +61,26 @@ fn the_diff_shows_each_recipe_with_its_rule_line() {
             .filter(|l| l.starts_with('-') && !l.starts_with("---"))
             .count(),
         9
+    );
+}
+
+#[test]
+fn the_older_scaffold_without_base_image() {
+    let older = include_str!("../../../fixtures/operator/Makefile");
+    let r = rewrite("Makefile", older).unwrap();
+    let new: Vec<&str> = r.changes.iter().map(|c| c.new.as_str()).collect();
+    assert_eq!(
+        new,
+        [
+            "\txbuild docker-build --tag ${IMG}",
+            "\txbuild docker-push --tag ${IMG}",
+            "\txbuild docker-buildx --push --platform=$(PLATFORMS) --tag ${IMG}",
+        ]
+    );
+    // Its extra docker-buildx-default target is not one of the three.
+    assert!(
+        r.text
+            .contains("$(CONTAINER_TOOL) buildx build --builder default --push")
     );
 }
 
