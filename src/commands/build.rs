@@ -277,7 +277,6 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
         context: cfg.dockerfile.context.clone(),
         platforms,
         tags,
-        outputs,
         build_args,
         target: args
             .target
@@ -303,11 +302,14 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
             (None, Some(_)) => GoOrigin::Config,
             (None, None) => GoOrigin::Default,
         },
-        kustomize: args
-            .kustomize
-            .as_ref()
-            .map(|d| root.join(d))
-            .or_else(|| cfg.build.kustomize.clone()),
+        // xbuild.toml's applies to the builds that push; the flag must.
+        kustomize: args.kustomize.as_ref().map(|d| root.join(d)).or_else(|| {
+            cfg.build
+                .kustomize
+                .clone()
+                .filter(|_| outputs.iter().any(|o| o.push))
+        }),
+        outputs,
     })
 }
 

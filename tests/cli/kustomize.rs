@@ -73,6 +73,30 @@ fn xbuild_toml_names_the_directory_and_the_image() {
 }
 
 #[test]
+fn xbuild_toml_s_setting_is_for_the_builds_that_push() {
+    let out = project()
+        .file("xbuild.toml", "[build]\nkustomize = \"config/manager\"\n")
+        .args([
+            "docker-build",
+            "--dry-run",
+            "--format",
+            "json",
+            "--platform",
+            "linux/amd64",
+        ])
+        .args(["--tag", "r.example/op:v1"])
+        .run()
+        .status(0);
+    assert!(
+        !notes(&out.stdout)
+            .iter()
+            .any(|n| n.starts_with("kustomize:")),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn it_needs_a_push() {
     let out = project()
         .args([
