@@ -11,23 +11,16 @@ fn project() -> Test {
         .env("DOCKER_CONTEXT", "default")
 }
 
-/// The `build` step's command line of a JSON plan.
+/// The `build` step's command line of a JSON plan, without the metadata
+/// file (it is in a fresh temporary directory).
 fn build_step(stdout: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(stdout).unwrap();
-    let steps = v["steps"].as_array().unwrap();
-    let build = steps.iter().find(|s| s["role"] == "build").unwrap();
-    let c = &build["command"];
-    let mut argv = vec![c["program"].as_str().unwrap().to_string()];
-    argv.extend(
-        c["args"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a.as_str().unwrap().to_string()),
-    );
-    let line = argv.join(" ");
-    // The metadata file is in a fresh temporary directory.
-    line.split(" --metadata-file ").next().unwrap().to_string()
+    let steps = crate::build::step_lines(&v, "steps");
+    let build = steps
+        .iter()
+        .find(|s| s.starts_with("docker buildx build"))
+        .unwrap();
+    build.split(" --metadata-file ").next().unwrap().to_string()
 }
 
 #[test]
