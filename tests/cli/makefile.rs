@@ -105,3 +105,19 @@ fn without_a_makefile() {
         out.stderr
     );
 }
+
+#[test]
+fn stdout_prints_the_new_makefile_and_writes_nothing() {
+    let out = Test::new()
+        .file("Makefile", SCAFFOLD)
+        .args(["init", "--makefile", "--stdout"])
+        .run()
+        .status(0);
+    assert_eq!(out.read("Makefile"), SCAFFOLD);
+    assert!(
+        out.stdout.contains("\txbuild docker-push --tag ${IMG}\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.stdout.lines().count() + 6, SCAFFOLD.lines().count());
+}
