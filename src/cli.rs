@@ -44,6 +44,22 @@ pub enum Command {
     #[command(visible_alias = "docker-buildx")]
     Build(BuildArgs),
 
+    /// Merge images pushed by digest (one per runner) into one index and tag
+    /// it: `docker buildx imagetools create`, after checking every source is
+    /// in the registry, then reading the index back.
+    ///
+    /// A SOURCE is NAME@sha256:..., a bare sha256:... (in the first tag's
+    /// repository) or the path of a JSON summary written by
+    /// `xbuild build --push-by-digest --format json`. Each source's platforms
+    /// must be in the index exactly once. Attestation entries (provenance,
+    /// SBOM) are kept unless [build] provenance and sbom are both off.
+    #[command(verbatim_doc_comment)]
+    Merge(MergeArgs),
+
+    /// Generate CI configuration.
+    #[command(subcommand)]
+    Ci(CiCommand),
+
     /// Cross-compile the Dockerfile's Go binary on this machine, for each
     /// platform.
     ///
@@ -167,6 +183,17 @@ pub struct BuildArgs {
     #[arg(long = "go", value_enum, value_name = "MODE")]
     pub go: Option<GoModeArg>,
 
+    /// Do not run the [build] before commands (CI runs them once, in their
+    /// own job, not on every platform's runner).
+    #[arg(long)]
+    pub no_before: bool,
+
+    /// Push the image to the repository by digest only, touching no tag (one
+    /// runner per platform; `xbuild merge` then writes the tag). The
+    /// repository is --tag REPO (without a tag), else [image] name.
+    #[arg(long, conflicts_with_all = ["push", "load", "output"])]
+    pub push_by_digest: bool,
+
     /// Print the plan (every command line, with its environment) and run
     /// nothing.
     #[arg(long)]
@@ -175,6 +202,48 @@ pub struct BuildArgs {
     /// Output format of the plan (--dry-run) or of the final summary.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The reference to write (repeatable).
+    #[arg(long, short = 't', value_name = "REF", required = true)]
+    pub tag: Vec<String>,
+
+    /// The images to merge: NAME@sha256:..., sha256:..., or a JSON summary file.
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<String>,
+
+    /// Print the commands and run nothing (summary files are still read).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Write .github/workflows/xbuild.yml: one native runner per platform
+    /// pushing by digest, then a job that merges the digests into the tags.
+    Github(CiGithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiGithubArgs {
+    /// Print the workflow instead of writing it.
+    #[arg(long)]
+    pub stdout: bool,
+
+    /// Overwrite an existing workflow file.
+    #[arg(long)]
+    pub force: bool,
+
+    /// How the workflow installs xbuild: the argument list of `cargo install`
+    /// [default: --git URL of the xbuild repository, see README].
+    #[arg(long, value_name = "ARGS")]
+    pub install: Option<String>,
 }
 
 /// Where `build` compiles the Go binary.

@@ -2,14 +2,17 @@
 
 pub mod build;
 pub mod builder;
+pub mod by_digest_summary;
+pub mod ci;
 pub mod config;
 pub mod cross;
 pub mod debug;
 pub mod go_build;
 pub mod init;
 pub mod lint;
+pub mod merge;
 
-use crate::cli::{Cli, Command, DebugCommand};
+use crate::cli::{CiCommand, Cli, Command, DebugCommand};
 use crate::{Error, ExitStatus};
 use std::path::{Path, PathBuf};
 
@@ -25,6 +28,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
         Command::GoBuild(args) => go_build::run(dir, config, &args),
         Command::Builder(cmd) => builder::run(dir, config, &cmd),
         Command::Lint(args) => lint::run(dir, config, &args),
+        Command::Merge(args) => merge::run(dir, config, &args),
+        Command::Ci(CiCommand::Github(args)) => ci::github(dir, config, &args),
         Command::Debug(DebugCommand::Parse { file }) => debug::parse(dir, &file),
     }
 }
