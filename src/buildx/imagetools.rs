@@ -137,17 +137,26 @@ pub fn inspect(docker: &str, reference: &str) -> Result<Image, ImagetoolsError> 
     })
 }
 
-/// The digest `reference` resolves to (`inspect --format {{.Manifest.Digest}}`).
+/// The digest `reference` resolves to (`.Manifest` of `inspect --format`,
+/// which describes the manifest with its digest).
 pub fn digest(docker: &str, reference: &str) -> Result<String, ImagetoolsError> {
     let cmd = Cmd::new(docker).args([
         "buildx",
         "imagetools",
         "inspect",
         "--format",
-        "{{.Manifest.Digest}}",
+        "{{json .Manifest}}",
         reference,
     ]);
-    Ok(exec::capture(&cmd)?.check(&cmd)?.stdout.trim().to_string())
+    let out = exec::capture(&cmd)?.check(&cmd)?;
+    serde_json::from_str::<Value>(&out.stdout)
+        .ok()
+        .and_then(|v| v.get("digest")?.as_str().map(str::to_string))
+        .filter(|d| is_digest(d))
+        .ok_or_else(|| ImagetoolsError::Unreadable {
+            reference: reference.to_string(),
+            message: "no digest in `inspect --format {{json .Manifest}}`".into(),
+        })
 }
 
 /// The entries of an OCI index or a Docker manifest list.
