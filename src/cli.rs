@@ -242,7 +242,7 @@ pub struct CiGithubArgs {
 
     /// How the workflow installs xbuild: the argument list of `cargo install`
     /// [default: --git URL of the xbuild repository, see README].
-    #[arg(long, value_name = "ARGS")]
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
     pub install: Option<String>,
 }
 

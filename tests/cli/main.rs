@@ -2,12 +2,14 @@
 //! and the files it writes. None of them needs Docker.
 
 mod build;
+mod ci;
 mod config;
 mod cross;
 mod go_build;
 mod init;
 mod lint;
 mod lint_props;
+mod merge;
 mod parse;
 mod props;
 mod support;
