@@ -93,10 +93,10 @@ pub fn inspect(docker: &str, reference: &str) -> Result<Image, ImagetoolsError> 
             .find(|l| !l.trim().is_empty())
             .unwrap_or("")
             .trim()
-            .to_string();
+            .replace(reference, "it");
         return Err(ImagetoolsError::NotFound {
             reference: reference.to_string(),
-            help: format!("`{}` said: {last}", cmd.display()),
+            help: format!("docker buildx imagetools inspect --raw said: {last}"),
         });
     }
     let unreadable = |message: String| ImagetoolsError::Unreadable {

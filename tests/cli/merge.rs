@@ -60,7 +60,13 @@ fn the_docker_driver_uses_a_stated_temporary_tag() {
 #[test]
 fn refuses_tags_that_would_be_ignored() {
     project("docker")
-        .args(["build", "--push-by-digest", "--tag", "localhost:5000/x/op:v2", "--dry-run"])
+        .args([
+            "build",
+            "--push-by-digest",
+            "--tag",
+            "localhost:5000/x/op:v2",
+            "--dry-run",
+        ])
         .run()
         .status(2)
         .stderr_contains("--push-by-digest pushes no tag, so --tag")
