@@ -86,9 +86,16 @@ fn two_runners_pushed_by_digest_merge_into_one_index_whose_images_run() {
     std::fs::write(job.path().join("arm64.json"), arm_summary.to_string()).unwrap();
     drop((amd, arm));
     let tag = format!("{repository}:t");
+    // In GitHub Actions the digest goes to the step outputs and the table
+    // to the job summary.
+    let outputs = job.path().join("github-output");
+    let step_summary = job.path().join("step-summary.md");
     let out = xbuild(job.path())
         .args(["merge", "--tag", &tag, "amd64.json", "arm64.json"])
         .args(["--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", outputs.to_str().unwrap())
+        .env("GITHUB_STEP_SUMMARY", step_summary.to_str().unwrap())
         .run();
     let merged: serde_json::Value =
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{out}"));
@@ -96,6 +103,20 @@ fn two_runners_pushed_by_digest_merge_into_one_index_whose_images_run() {
         merged["platforms"],
         serde_json::json!(["linux/amd64", "linux/arm64"]),
         "{merged:#}"
+    );
+    let digest = merged["digest"].as_str().unwrap();
+    let outputs = std::fs::read_to_string(&outputs).unwrap();
+    assert!(
+        outputs.starts_with(&format!("digest={digest}\ntags={tag}\n")),
+        "{outputs}"
+    );
+    let step_summary = std::fs::read_to_string(&step_summary).unwrap();
+    assert!(
+        step_summary.contains(&format!(
+            "| linux/arm64 | `{}` | arm64.json |",
+            merged["manifests"][1]["digest"].as_str().unwrap()
+        )),
+        "{step_summary}"
     );
     let index = skopeo_raw(&tag);
     let mut platforms: Vec<String> = index_platforms(&index)
