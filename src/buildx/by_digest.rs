@@ -83,7 +83,7 @@ mod tests {
         let native = ByDigest::new(
             "localhost:5000/op",
             Driver::DockerContainer,
-            &[amd64.clone()],
+            std::slice::from_ref(&amd64),
         );
         assert_eq!(
             native.output().spec,
