@@ -74,6 +74,21 @@ fn one_runner_per_platform_then_merge() {
     assert_eq!(wf.matches("uses: docker/login-action@v3").count(), 2);
 }
 
+/// README's "CI at scale" shows the fixture's workflow as it is written.
+#[test]
+fn readme_shows_the_current_workflow() {
+    let out = operator()
+        .args(["ci", "github", "--stdout"])
+        .run()
+        .status(0);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```yaml\n{}```\n", out.stdout)),
+        "README.md's workflow differs from `xbuild -C fixtures/operator ci github --stdout`"
+    );
+}
+
 #[test]
 fn needs_an_image_name() {
     Test::new()

@@ -32,14 +32,29 @@ fn checkout(repository: &str) -> Project {
 }
 
 /// `xbuild build --platform P --push-by-digest --format json`: the summary.
+/// In GitHub Actions, the step outputs are checked too.
 fn build_by_digest(repository: &str, platform: &str) -> (Project, serde_json::Value) {
     let p = checkout(repository);
+    let outputs = p.join("github-output");
     let out = xbuild(p.path())
         .args(["build", "--platform", platform, "--push-by-digest"])
         .args(["--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", outputs.to_str().unwrap())
+        .env(
+            "GITHUB_STEP_SUMMARY",
+            p.join("summary.md").to_str().unwrap(),
+        )
         .run();
     let summary: serde_json::Value = serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("no JSON summary ({e})\n{out}"));
+    let digest = summary["digest"].as_str().unwrap();
+    assert_eq!(
+        p.read("github-output"),
+        format!(
+            "digest={digest}\nrepository={repository}\nimage={repository}@{digest}\nplatforms={platform}\n"
+        )
+    );
     (p, summary)
 }
 
