@@ -12,10 +12,12 @@
 //! (distribution 2.x) deletes manifests, not tags, and deleting the manifest
 //! would delete the image. Because the name depends only on the platforms, a
 //! repository gets at most one such tag per platform set; no tag the user
-//! has is ever moved.
+//! has is ever moved. With the containerd image store the engine also keeps
+//! the image under that tag; the plan removes that local tag after the push.
 
 use super::output::Output;
 use crate::config::Driver;
+use crate::exec::Cmd;
 use crate::platform::Platform;
 
 /// Where an image pushed by digest goes.
@@ -65,6 +67,12 @@ impl ByDigest {
                 "push by digest: the docker driver cannot push without a tag (buildx: not implemented), so the image is pushed as {tag} and its digest read from buildx's metadata; that tag stays in the registry (the registry API deletes images, not tags) and is moved by the next run for these platforms; no other tag is touched; tag the digest with `xbuild merge`"
             ),
         }
+    }
+
+    /// `docker image rm TAG` of the engine's copy of the stand-in tag.
+    pub fn untag_local(&self, docker: &str) -> Option<Cmd> {
+        let tag = self.temporary_tag.as_ref()?;
+        Some(Cmd::new(docker).args(["image", "rm", tag]))
     }
 
     /// `REPO@DIGEST`.

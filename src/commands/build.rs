@@ -590,6 +590,17 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         context: req.context.clone(),
     };
     steps.push(Step::run("build", Role::Build, invocation.to_cmd()));
+    if let Some(untag) = req
+        .by_digest
+        .as_ref()
+        .and_then(|b| b.untag_local(&req.docker))
+    {
+        steps.push(Step::run(
+            "by digest: remove the engine's local stand-in tag",
+            Role::UntagLocal,
+            untag,
+        ));
+    }
 
     notes.extend(req.by_digest.as_ref().map(ByDigest::note));
     if req.outputs.is_empty() {

@@ -51,6 +51,7 @@ fn the_docker_driver_uses_a_stated_temporary_tag() {
         .run()
         .status(0)
         .stdout_contains("  tags       (none)\n")
+        .stdout_contains("by digest: remove the engine's local stand-in tag\n   $ docker image rm localhost:5000/x/op:xbuild-by-digest-linux-amd64\n")
         .stdout_contains("the image is pushed as localhost:5000/x/op:xbuild-by-digest-linux-amd64 and its digest read from buildx's metadata; that tag stays in the registry");
     assert!(out.stdout.contains(
         "--output type=image,name=localhost:5000/x/op:xbuild-by-digest-linux-amd64,push=true --metadata-file"

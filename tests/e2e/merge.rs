@@ -88,6 +88,15 @@ fn two_runners_pushed_by_digest_merge_into_one_index_whose_images_run() {
             )]
         );
     }
+    // The engine keeps no copy under the stand-in tag.
+    let local = Cmd::new("docker")
+        .args(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"])
+        .run();
+    assert!(
+        !local.stdout.contains(&repository),
+        "left in the engine:\n{}",
+        local.stdout
+    );
     // No tag of the user's was pushed or moved: only the stated stand-in.
     assert!(!exists(&format!("{repository}:latest")));
     assert_eq!(
@@ -193,4 +202,6 @@ fn two_runners_pushed_by_digest_merge_into_one_index_whose_images_run() {
         "{out}"
     );
     assert!(!exists(&bad_tag), "a failed merge pushed {bad_tag}");
+    // `docker run --pull always` stored the merged tag in the engine.
+    Cmd::new("docker").args(["image", "rm", &tag]).run();
 }
