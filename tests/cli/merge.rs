@@ -187,3 +187,29 @@ fn github_actions_annotates_errors() {
             "::error title=xbuild::\"latest\" is not a merge source%0Ahelp: a source is",
         );
 }
+
+#[test]
+fn no_before_leaves_the_before_commands_to_another_job() {
+    let with = project("docker")
+        .file(
+            "xbuild.toml",
+            format!(
+                "{TOML}\n[builder]\ndriver = \"docker\"\n\n[build]\nbefore = [\"make test\"]\n"
+            ),
+        )
+        .args(["build", "--push-by-digest", "--dry-run"]);
+    with.run()
+        .status(0)
+        .stdout_contains("1. before: make test\n");
+    let out = project("docker")
+        .file(
+            "xbuild.toml",
+            format!(
+                "{TOML}\n[builder]\ndriver = \"docker\"\n\n[build]\nbefore = [\"make test\"]\n"
+            ),
+        )
+        .args(["build", "--push-by-digest", "--no-before", "--dry-run"])
+        .run()
+        .status(0);
+    assert!(!out.stdout.contains("before:"), "{}", out.stdout);
+}
