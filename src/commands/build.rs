@@ -210,19 +210,7 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
     let cfg = &project.config;
     let root = &project.root;
 
-    let docker = match non_empty(env("CONTAINER_TOOL")) {
-        Some(tool) => {
-            let base = Path::new(&tool)
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("");
-            if !base.starts_with("docker") {
-                return Err(BuildError::ContainerTool { tool });
-            }
-            tool
-        }
-        None => "docker".to_string(),
-    };
+    let docker = docker_cli(env)?;
 
     let platforms = platforms(args.platform.as_deref(), &cfg.image.platforms, env)?;
 
@@ -391,6 +379,24 @@ fn by_digest_repository(
         });
     }
     Ok(repository)
+}
+
+/// The docker CLI: `$CONTAINER_TOOL` (the Makefile's variable) when it
+/// names docker, else `docker`.
+pub(crate) fn docker_cli(env: Env) -> Result<String, BuildError> {
+    match non_empty(env("CONTAINER_TOOL")) {
+        Some(tool) => {
+            let base = Path::new(&tool)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("");
+            if !base.starts_with("docker") {
+                return Err(BuildError::ContainerTool { tool });
+            }
+            Ok(tool)
+        }
+        None => Ok("docker".to_string()),
+    }
 }
 
 /// `[build] args` with `--build-arg NAME=VALUE` (or `NAME`, from the

@@ -177,7 +177,7 @@ pub fn run(
     args: &MergeArgs,
 ) -> Result<ExitStatus, Error> {
     let project = config::load(dir, config)?;
-    let docker = "docker";
+    let docker = &super::build::docker_cli(&|k: &str| std::env::var(k).ok())?;
     for t in &args.tag {
         config::check::reference(t).map_err(|(message, help)| MergeError::Tag { message, help })?;
         if t.contains('@') {
