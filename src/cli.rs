@@ -54,6 +54,22 @@ pub enum Command {
     /// the same tags, and print the digest the registry holds.
     DockerPush(DockerPushArgs),
 
+    /// Merge images pushed by digest (one per runner) into one index and tag
+    /// it: `docker buildx imagetools create`, after checking every source is
+    /// in the registry, then reading the index back.
+    ///
+    /// A SOURCE is NAME@sha256:..., a bare sha256:... (in the first tag's
+    /// repository) or the path of a JSON summary written by
+    /// `xbuild build --push-by-digest --format json`. Each source's platforms
+    /// must be in the index exactly once. Attestation entries (provenance,
+    /// SBOM) are kept unless [build] provenance and sbom are both off.
+    #[command(verbatim_doc_comment)]
+    Merge(MergeArgs),
+
+    /// Generate CI configuration.
+    #[command(subcommand)]
+    Ci(CiCommand),
+
     /// Cross-compile the Dockerfile's Go binary on this machine, for each
     /// platform.
     ///
@@ -198,6 +214,17 @@ pub struct BuildArgs {
     #[arg(long = "go", value_enum, value_name = "MODE")]
     pub go: Option<GoModeArg>,
 
+    /// Do not run the [build] before commands (CI runs them once, in their
+    /// own job, not on every platform's runner).
+    #[arg(long)]
+    pub no_before: bool,
+
+    /// Push the image to the repository by digest only, touching no tag (one
+    /// runner per platform; `xbuild merge` then writes the tag). The
+    /// repository is --tag REPO (without a tag), else [image] name.
+    #[arg(long, conflicts_with_all = ["push", "load", "output"])]
+    pub push_by_digest: bool,
+
     /// Print the plan (every command line, with its environment) and run
     /// nothing.
     #[arg(long)]
@@ -277,6 +304,48 @@ pub struct DockerPushArgs {
     /// Print the commands and run nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The reference to write (repeatable).
+    #[arg(long, short = 't', value_name = "REF", required = true)]
+    pub tag: Vec<String>,
+
+    /// The images to merge: NAME@sha256:..., sha256:..., or a JSON summary file.
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<String>,
+
+    /// Print the commands and run nothing (summary files are still read).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Write .github/workflows/xbuild.yml: one native runner per platform
+    /// pushing by digest, then a job that merges the digests into the tags.
+    Github(CiGithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiGithubArgs {
+    /// Print the workflow instead of writing it.
+    #[arg(long)]
+    pub stdout: bool,
+
+    /// Overwrite an existing workflow file.
+    #[arg(long)]
+    pub force: bool,
+
+    /// How the workflow installs xbuild: the argument list of `cargo install`
+    /// [default: --git URL of the xbuild repository, see README].
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    pub install: Option<String>,
 }
 
 /// Where `build` compiles the Go binary.

@@ -74,6 +74,8 @@ pub fn run(
         dry_run: args.dry_run,
         format: args.format,
         kustomize: None,
+        push_by_digest: false,
+        no_before: false,
     };
     let mut req = build::resolve(&project, &build_args, &env)?;
     if chosen.is_none() {

@@ -3,6 +3,8 @@
 pub mod build;
 pub mod build_kustomize;
 pub mod builder;
+pub mod by_digest_summary;
+pub mod ci;
 pub mod completions;
 pub mod config;
 pub mod cross;
@@ -13,8 +15,9 @@ pub mod go_build;
 pub mod init;
 pub mod init_makefile;
 pub mod lint;
+pub mod merge;
 
-use crate::cli::{Cli, Command, DebugCommand};
+use crate::cli::{CiCommand, Cli, Command, DebugCommand};
 use crate::{Error, ExitStatus};
 use std::path::{Path, PathBuf};
 
@@ -32,6 +35,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
         Command::GoBuild(args) => go_build::run(dir, config, &args),
         Command::Builder(cmd) => builder::run(dir, config, &cmd),
         Command::Lint(args) => lint::run(dir, config, &args),
+        Command::Merge(args) => merge::run(dir, config, &args),
+        Command::Ci(CiCommand::Github(args)) => ci::github(dir, config, &args),
         Command::Debug(DebugCommand::Parse { file }) => debug::parse(dir, &file),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man { dir: out } => completions::man(dir, out.as_deref()),

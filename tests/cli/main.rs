@@ -2,6 +2,7 @@
 //! and the files it writes. None of them needs Docker.
 
 mod build;
+mod ci;
 mod config;
 mod cross;
 mod docker_targets;
@@ -11,6 +12,7 @@ mod kustomize;
 mod lint;
 mod lint_props;
 mod makefile;
+mod merge;
 mod parse;
 mod props;
 mod shell;

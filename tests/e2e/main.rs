@@ -5,6 +5,7 @@
 mod build;
 mod go_host;
 mod kubebuilder;
+mod merge;
 mod precommit;
 mod preflight;
 mod smoke;
