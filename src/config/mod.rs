@@ -25,6 +25,7 @@ pub mod check;
 mod detect;
 mod error;
 mod makefile;
+pub mod makefile_rewrite;
 mod model;
 mod parse;
 mod paths;

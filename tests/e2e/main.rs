@@ -5,6 +5,8 @@
 mod auto_driver;
 mod build;
 mod go_host;
+mod kubebuilder;
+mod merge;
 mod precommit;
 mod preflight;
 mod smoke;
