@@ -24,14 +24,6 @@ use thiserror::Error;
 /// The four automatic ARGs that describe the target platform.
 pub const TARGET_ARGS: [&str; 4] = ["TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT"];
 
-/// BuildKit's stage name rule, `^[a-z][a-z0-9-_.]*$`.
-fn valid_stage_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
-}
-
 /// Errors building the stage model from a parsed Dockerfile.
 #[derive(Debug, Error, Diagnostic)]
 pub enum StageError {
@@ -222,26 +214,20 @@ impl StageGraph {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
+        // The one validity check (`valid`): a file BuildKit refuses has no
+        // stage model, whoever asks.
+        if let Some(bad) = super::valid::invalid(df) {
+            return Err(invalid(
+                bad.span,
+                bad.message,
+                bad.label,
+                bad.help.as_deref(),
+            ));
+        }
         let mut raw_globals: Vec<(&str, Option<&str>)> = Vec::new();
         let from_idx: Vec<usize> = df.froms().map(|(i, _)| i).collect();
-        let Some(&first_from) = from_idx.first() else {
-            let span = df.instructions[0].span.clone();
-            return Err(invalid(
-                span,
-                "the Dockerfile has no FROM instruction".into(),
-                "no stage starts before this",
-                Some("every Dockerfile needs a FROM that starts its first build stage"),
-            ));
-        };
+        let first_from = from_idx[0];
         for ins in &df.instructions[..first_from] {
-            if ins.command != "arg" {
-                return Err(invalid(
-                    ins.span.clone(),
-                    format!("{} before the first FROM", ins.keyword.to_uppercase()),
-                    "only ARG may come before the first FROM",
-                    Some("move this instruction into a stage, after a FROM"),
-                ));
-            }
             for word in &ins.args {
                 raw_globals.push(match word.split_once('=') {
                     Some((n, v)) => (n, Some(v)),
@@ -280,53 +266,12 @@ impl StageGraph {
                 .get(n + 1)
                 .copied()
                 .unwrap_or(df.instructions.len());
+            // `valid` checked the word count and the name.
             let words = ins.words();
-            if words.is_empty() {
-                return Err(invalid(
-                    ins.span.clone(),
-                    "FROM requires either one or three arguments".into(),
-                    "no image here",
-                    Some("write FROM IMAGE [AS NAME]"),
-                ));
-            }
-            let (name, name_span) = match words.len() {
-                1 => (None, None),
-                3 if gostr::is_as(&words[1].text) => {
-                    let name = gostr::lower(&words[2].text);
-                    if !valid_stage_name(&name) {
-                        return Err(invalid(
-                            words[2].span.clone(),
-                            format!(
-                                "invalid name for build stage: {}, name can't start with a number or contain symbols",
-                                super::dump::go_quote(&words[2].text)
-                            ),
-                            "invalid stage name",
-                            Some(
-                                "stage names start with a letter and hold only letters, digits, '-', '_' and '.'",
-                            ),
-                        ));
-                    }
-                    (Some(name), Some(words[2].span.clone()))
-                }
-                _ => {
-                    return Err(invalid(
-                        ins.span.clone(),
-                        "FROM requires either one or three arguments".into(),
-                        "expected IMAGE or IMAGE AS NAME",
-                        Some("write FROM IMAGE [AS NAME]"),
-                    ));
-                }
+            let (name, name_span) = match words.get(2) {
+                Some(w) => (Some(gostr::lower(&w.text)), Some(w.span.clone())),
+                None => (None, None),
             };
-            for f in &ins.flags {
-                if f.name != "platform" {
-                    return Err(invalid(
-                        f.span.clone(),
-                        format!("unknown flag: {}", f.name),
-                        "FROM takes only --platform",
-                        None,
-                    ));
-                }
-            }
             let base_text = words[0].text.clone();
             let mut parents: Vec<usize> = Vec::new();
             let mut images: Vec<String> = Vec::new();

@@ -11,3 +11,4 @@ mod lint_props;
 mod parse;
 mod props;
 mod support;
+mod validity;
