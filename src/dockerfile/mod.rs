@@ -24,6 +24,7 @@ pub mod shell;
 mod split;
 pub mod stages;
 pub mod valid;
+pub mod vars;
 
 pub use error::ParseError;
 pub use logical::LogicalLine;

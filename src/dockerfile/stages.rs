@@ -210,10 +210,6 @@ impl StageGraph {
                 help: help.map(str::to_string),
             };
         let lexer = Lexer::new(df.escape);
-        let overrides: HashMap<&str, &str> = build_args
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
         // The one validity check (`valid`): a file BuildKit refuses has no
         // stage model, whoever asks.
         if let Some(bad) = super::valid::invalid(df) {
@@ -224,38 +220,14 @@ impl StageGraph {
                 bad.help.as_deref(),
             ));
         }
-        let mut raw_globals: Vec<(&str, Option<&str>)> = Vec::new();
         let from_idx: Vec<usize> = df.froms().map(|(i, _)| i).collect();
-        let first_from = from_idx[0];
-        for ins in &df.instructions[..first_from] {
-            for word in &ins.args {
-                raw_globals.push(match word.split_once('=') {
-                    Some((n, v)) => (n, Some(v)),
-                    None => (word.as_str(), None),
-                });
-            }
-        }
         // BuildKit expands the global defaults with the automatic platform
         // ARGs of the platform being built (`ARG BASE=img-${TARGETARCH}`).
-        let globals_for = |p: Option<&Platform>| {
-            let mut globals: BTreeMap<String, Option<String>> = BTreeMap::new();
-            for &(name, raw) in &raw_globals {
-                let default = raw.map(|v| {
-                    let env = |k: &str| {
-                        lookup(&globals, &overrides, k)
-                            .or_else(|| p.and_then(|p| automatic_arg(k, p, &host)))
-                    };
-                    lexer
-                        .process_word(v, &env)
-                        .unwrap_or_else(|_| v.to_string())
-                });
-                globals.insert(name.to_string(), default);
-            }
-            globals
-        };
-        let global_args = globals_for(None);
-        let platform_globals: Vec<BTreeMap<String, Option<String>>> =
-            platforms.iter().map(|p| globals_for(Some(p))).collect();
+        let global_args = super::vars::globals(df, None, build_args);
+        let platform_globals: Vec<BTreeMap<String, Option<String>>> = platforms
+            .iter()
+            .map(|p| super::vars::globals(df, Some(p), build_args))
+            .collect();
 
         let mut stages: Vec<Stage> = Vec::new();
         let mut scopes: Vec<BTreeSet<String>> = Vec::new();
@@ -276,8 +248,13 @@ impl StageGraph {
             let mut parents: Vec<usize> = Vec::new();
             let mut images: Vec<String> = Vec::new();
             for (p, globals) in platforms.iter().zip(&platform_globals) {
-                let env =
-                    |k: &str| lookup(globals, &overrides, k).or_else(|| automatic_arg(k, p, &host));
+                let env = |k: &str| {
+                    globals
+                        .get(k)
+                        .cloned()
+                        .flatten()
+                        .or_else(|| automatic_arg(k, p, &host))
+                };
                 let expanded = lexer.process_word(&base_text, &env).map_err(|e| {
                     invalid(
                         words[0].span.clone(),
@@ -666,19 +643,6 @@ fn quoted(text: &str) -> Vec<(Range<usize>, char)> {
         out.push((start..text.len(), q));
     }
     out
-}
-
-fn lookup(
-    globals: &BTreeMap<String, Option<String>>,
-    overrides: &HashMap<&str, &str>,
-    k: &str,
-) -> Option<String> {
-    if let Some(v) = overrides.get(k)
-        && globals.contains_key(k)
-    {
-        return Some(v.to_string());
-    }
-    globals.get(k).cloned().flatten()
 }
 
 /// The automatic platform ARGs, in scope for FROM lines: their values for

@@ -325,7 +325,6 @@ impl Detect<'_> {
         );
         let mut walk = Walk::default();
         for &si in chain {
-            scope.enter_stage();
             let stage = &self.graph.stages[si];
             for ii in stage.body.clone() {
                 let ins = &self.df.instructions[ii];
@@ -836,7 +835,6 @@ impl Detect<'_> {
                 self.df.escape,
             );
             for &ci in &chain {
-                scope.enter_stage();
                 for ii in graph.stages[ci].body.clone() {
                     let ins = &self.df.instructions[ii];
                     let refs_x =

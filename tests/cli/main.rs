@@ -5,6 +5,7 @@ mod build;
 mod config;
 mod cross;
 mod go_build;
+mod go_stages;
 mod init;
 mod lint;
 mod lint_props;

@@ -8,3 +8,4 @@ mod precommit;
 mod preflight;
 mod smoke;
 mod support;
+mod vars;
