@@ -12,12 +12,13 @@
 //! diagnostic that points at the instruction and says what to do instead.
 
 use super::GoError;
+use super::command::{self, Simple};
 use super::error::{HELP_CONTAINER, HELP_KEYS};
 use super::flags::{BuildArgs, exec_name};
 use super::scope::{Foreign, Placement, Scope, absolute, under};
-use super::script::{self, Simple};
 use super::toolchain::GoMod;
 use crate::config::Config;
+use crate::dockerfile::script::{self, Command};
 use crate::dockerfile::{Dockerfile, Instruction, Span, StageGraph};
 use crate::platform::Platform;
 use regex::Regex;
@@ -350,14 +351,6 @@ impl Detect<'_> {
     }
 
     fn walk_run(&self, scope: &Scope, si: usize, ii: usize, ins: &Instruction, walk: &mut Walk) {
-        let (script, base) = run_script(ins);
-        let to_span = |r: std::ops::Range<usize>| -> Span {
-            match base {
-                ScriptBase::Line(off) => ins.line.span(off + r.start..off + r.end),
-                ScriptBase::Source(off) => off + r.start..off + r.end,
-                ScriptBase::Whole => ins.span.clone(),
-            }
-        };
         // Bind mounts of this RUN add to what the stage sees.
         let mut local = scope.clone();
         for f in ins.flags_named("mount") {
@@ -366,38 +359,32 @@ impl Detect<'_> {
             }
         }
         let mut shell: BTreeMap<String, String> = BTreeMap::new();
-        let mut exported: BTreeMap<String, String> = BTreeMap::new();
         let mut dir = scope.workdir.clone();
         let mut programs: Vec<ShellCommand> = Vec::new();
         let mut found_here: Option<usize> = None;
-        let pieces: Vec<(String, Span)> = match &script {
-            Script::Json(words) => vec![(words.join(" "), ins.span.clone())],
-            Script::Shell(text) => script::split(text)
-                .into_iter()
-                .map(|p| (p.text, to_span(p.range)))
-                .collect(),
-        };
-        for (text, span) in pieces {
-            let simple = match &script {
-                Script::Json(words) => json_simple(words),
-                Script::Shell(_) => {
-                    let env = |k: &str| {
-                        shell
-                            .get(k)
-                            .or_else(|| exported.get(k))
-                            .cloned()
-                            .or_else(|| scope.get(k))
-                    };
-                    script::read(&text, &env)
-                }
+        for cmd in script::run_script(&self.df.source, ins) {
+            let span = match cmd.whole_span() {
+                s if s.is_empty() => ins.span.clone(),
+                s => s,
             };
+            let text = cmd.text();
+            let env = |k: &str| shell.get(k).cloned().or_else(|| scope.get(k));
+            let exported = command::exported(&cmd, &env);
+            let simple = command::read(&cmd, &|k: &str| {
+                exported
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| v.clone())
+                    .or_else(|| env(k))
+            });
             if let Some(at) = found_here {
                 // After the go build in the same RUN.
                 let program = match &simple {
                     Simple::Other { program, .. } => program.clone(),
                     Simple::GoBuild { .. } => "go".into(),
                     Simple::Cd(_) => "cd".into(),
-                    Simple::Export(_) | Simple::Assign(_) => "true".into(),
+                    Simple::Assign(_) => "true".into(),
                 };
                 walk.builds[at].after.push(ShellCommand {
                     program,
@@ -408,16 +395,6 @@ impl Detect<'_> {
             }
             match simple {
                 Simple::Assign(vars) => shell.extend(vars),
-                Simple::Export(vars) => {
-                    for (k, v) in vars {
-                        let v = v
-                            .or_else(|| shell.get(&k).cloned())
-                            .or_else(|| scope.get(&k));
-                        if let Some(v) = v {
-                            exported.insert(k, v);
-                        }
-                    }
-                }
                 Simple::Cd(d) => dir = absolute(&dir, &d),
                 Simple::GoBuild { env, args } => {
                     let args = match BuildArgs::parse(&args) {
@@ -432,7 +409,7 @@ impl Detect<'_> {
                         dir = absolute(&dir, c);
                     }
                     let mut all = local.environment();
-                    all.extend(exported.clone());
+                    all.extend(exported);
                     all.extend(env);
                     let mut notes = std::mem::take(&mut walk.notes);
                     notes.extend(before_notes(&programs, self.df, "in the same RUN"));
@@ -535,10 +512,9 @@ impl Detect<'_> {
             (main, output) => {
                 let what = match ins {
                     Some(i) => {
-                        let first = script::split(&i.args_text)
-                            .into_iter()
-                            .next()
-                            .map(|p| p.text)
+                        let first = script::run_commands(&self.df.source, i)
+                            .first()
+                            .map(Command::text)
                             .unwrap_or_else(|| i.args_text.clone());
                         format!("its last RUN runs `{first}`")
                     }
@@ -939,70 +915,6 @@ fn show_context(p: &str) -> String {
         "the build context".into()
     } else {
         p.to_string()
-    }
-}
-
-/// Where a RUN's script is.
-enum Script {
-    Shell(String),
-    Json(Vec<String>),
-}
-
-/// How script offsets map to the source.
-#[derive(Clone, Copy)]
-enum ScriptBase {
-    /// Offset into the logical line.
-    Line(usize),
-    /// Offset into the source (a heredoc body).
-    Source(usize),
-    /// Only the whole instruction.
-    Whole,
-}
-
-/// The script a RUN runs: its shell text (or the body of a lone heredoc,
-/// or the `-c` of an exec-form `sh -c`), or its exec-form words.
-fn run_script(ins: &Instruction) -> (Script, ScriptBase) {
-    if ins.json {
-        if let [sh, c, script] = ins.args.as_slice()
-            && sh.ends_with("sh")
-            && c == "-c"
-        {
-            return (Script::Shell(script.clone()), ScriptBase::Whole);
-        }
-        return (Script::Json(ins.args.clone()), ScriptBase::Whole);
-    }
-    let text = ins.args_text.trim();
-    if let [h] = ins.heredocs.as_slice()
-        && text.starts_with("<<")
-        && !text.contains(char::is_whitespace)
-    {
-        return (
-            Script::Shell(h.content.clone()),
-            ScriptBase::Source(h.body_span.start),
-        );
-    }
-    (
-        Script::Shell(ins.args_text.clone()),
-        ScriptBase::Line(ins.args_offset),
-    )
-}
-
-/// An exec-form RUN (`RUN ["go", "build", ...]`): no shell, no expansion.
-fn json_simple(words: &[String]) -> Simple {
-    let base = words
-        .first()
-        .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
-        .unwrap_or_default();
-    if base == "go" && words.get(1).map(String::as_str) == Some("build") {
-        Simple::GoBuild {
-            env: Vec::new(),
-            args: words[2..].to_vec(),
-        }
-    } else {
-        Simple::Other {
-            program: base,
-            complex: false,
-        }
     }
 }
 

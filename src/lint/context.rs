@@ -3,8 +3,8 @@
 //! and the commands of every RUN.
 
 use super::CrossFile;
-use super::script::{Command, run_commands};
 use crate::config::Strategy;
+use crate::dockerfile::script::{Command, run_commands};
 use crate::dockerfile::{Dockerfile, Flag, Instruction, PlatformKind, StageGraph};
 
 /// One Dockerfile, ready to be checked.

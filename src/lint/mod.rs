@@ -20,7 +20,6 @@ pub mod fix;
 pub mod report;
 pub mod rule;
 mod rules;
-mod script;
 mod suppress;
 
 pub use context::{Context, platform_kind};

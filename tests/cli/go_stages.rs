@@ -46,3 +46,53 @@ fn args_of_base_stages_reach_the_go_build() {
         );
     }
 }
+
+/// The same Go stage written in the forms a RUN may take: host Go mode maps
+/// each to the same `go build` (the same ARG values, the same command), and
+/// lint reads each the same way (the same findings).
+#[test]
+fn go_build_in_every_run_form() {
+    let build = "CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -ldflags \"-X main.version=${VERSION}\" -o /out/goversion .";
+    let json = build.replace('"', "\\\"");
+    let forms = [
+        format!("RUN {build}"),
+        format!("RUN bash -ec \"{}\"", build.replace('"', "\\\"")),
+        format!("RUN sh -c '{build}'"),
+        format!("RUN <<EOF\nset -e\n{build}\nEOF"),
+        format!("RUN bash <<EOF\n{build}\nEOF"),
+        format!("RUN [\"sh\", \"-c\", \"{json}\"]"),
+        format!("RUN [\"/bin/bash\", \"-euo\", \"pipefail\", \"-c\", \"{json}\"]"),
+        format!("RUN exec env {build}"),
+    ];
+    let mut lines = Vec::new();
+    let mut lints = Vec::new();
+    for run in &forms {
+        let dockerfile = format!(
+            "ARG GOLANG_IMAGE=golang\nFROM ${{GOLANG_IMAGE}} AS gobase\nARG VERSION=1.2.3\nWORKDIR /src\nFROM gobase AS builder\nARG TARGETOS\nARG TARGETARCH\nCOPY go.mod main.go ./\n{run}\nFROM scratch\nCOPY --from=builder /out/goversion /goversion\n"
+        );
+        let out = goversion("Dockerfile")
+            .file("Dockerfile", &dockerfile)
+            .args(["go-build", "--dry-run", "--platform", "linux/arm64"])
+            .run();
+        assert_eq!(out.code, Some(0), "{run}\n{}", out.stderr);
+        lines.push(go_line(&out));
+        let lint = Test::new()
+            .file("Dockerfile", &dockerfile)
+            .args(["lint", "--format", "json"])
+            .run();
+        let report: serde_json::Value = serde_json::from_str(&lint.stdout).unwrap();
+        let mut rules: Vec<String> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["rule"].as_str().unwrap().to_string())
+            .collect();
+        rules.sort();
+        lints.push(rules);
+    }
+    let want = "(in <dir>) $ CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -v -ldflags '-X main.version=1.2.3' -o <dir>/bin/xbuild/linux_arm64/goversion .";
+    for ((run, line), rules) in forms.iter().zip(&lines).zip(&lints) {
+        assert_eq!(line, want, "{run}");
+        assert_eq!(rules, &lints[0], "{run}");
+    }
+}

@@ -46,6 +46,16 @@ const GENERATED: &[(&str, &str, bool)] = &[
         false,
     ),
     (
+        "escape-backtick-windows",
+        "# escape=`\n\nFROM busybox\nCOPY testfile.txt c:\\\nRUN dir c:\\\n",
+        false,
+    ),
+    (
+        "run-ends-in-escaped-backslash",
+        "FROM busybox\nRUN echo \\\\\n",
+        false,
+    ),
+    (
         "run-unterminated-quote",
         "FROM busybox\nRUN echo \"open 'and $TARGETARCH\n",
         false,
