@@ -5,6 +5,8 @@
 
 use super::Context;
 use crate::dockerfile::{Instruction, Span};
+use std::cell::OnceCell;
+use std::collections::HashMap;
 
 /// Where a variable got its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,43 +20,63 @@ pub struct Binding {
     from_env: bool,
 }
 
+/// Per stage, built on first use: for each variable, the bindings along
+/// the stage's chain with the instruction after which each holds, so a
+/// lookup is a binary search (lint stays linear in the file's size).
+#[derive(Default)]
+pub struct Index {
+    stages: Vec<OnceCell<HashMap<String, Vec<(usize, Binding)>>>>,
+}
+
+impl Index {
+    pub fn new(stages: usize) -> Self {
+        Index {
+            stages: (0..stages).map(|_| OnceCell::new()).collect(),
+        }
+    }
+}
+
 /// The binding of `name` for instruction `upto` of `stage` (instructions
 /// of the stage before `upto`, and all of its ancestors').
 pub fn lookup(cx: &Context, stage: usize, upto: usize, name: &str) -> Option<Binding> {
-    let mut found: Option<Binding> = None;
+    let table = cx.env_index().stages[stage].get_or_init(|| bindings(cx, stage));
+    let events = table.get(name)?;
+    let k = events.partition_point(|(i, _)| *i < upto);
+    k.checked_sub(1).map(|k| events[k].1.clone())
+}
+
+/// Every binding along `stage`'s chain, in instruction order. An ENV
+/// always wins; an ARG only over another ARG (BuildKit: ENV wins).
+fn bindings(cx: &Context, stage: usize) -> HashMap<String, Vec<(usize, Binding)>> {
+    let mut out: HashMap<String, Vec<(usize, Binding)>> = HashMap::new();
+    let from_env = |out: &HashMap<String, Vec<(usize, Binding)>>, name: &str| {
+        out.get(name)
+            .and_then(|e| e.last())
+            .is_some_and(|(_, b)| b.from_env)
+    };
     for s in cx.graph.chain(stage).into_iter().rev() {
         let body = cx.graph.stages[s].body.clone();
-        let end = if s == stage {
-            upto.min(body.end)
-        } else {
-            body.end
-        };
-        for ins in &cx.df.instructions[body.start..end.max(body.start)] {
+        for i in body {
+            let ins = &cx.df.instructions[i];
             match ins.command.as_str() {
                 "env" => {
                     for kv in ins.args.chunks(3) {
-                        if kv[0] == name {
-                            found = Some(binding(ins, name, &kv[1], true));
-                        }
+                        let b = binding(ins, &kv[0], &kv[1], true);
+                        out.entry(kv[0].clone()).or_default().push((i, b));
                     }
                 }
                 "arg" => {
                     for w in &ins.args {
-                        if found.as_ref().is_some_and(|b| b.from_env) {
-                            break;
-                        }
-                        match w.split_once('=') {
-                            Some((k, v)) if k == name => {
-                                found = Some(binding(ins, name, v, false));
-                            }
+                        let (name, b) = match w.split_once('=') {
+                            Some((k, v)) => (k, Some(binding(ins, k, v, false))),
                             // `ARG NAME` in a stage takes the default of
                             // the global `ARG NAME=value` (BuildKit).
-                            None if w == name => {
-                                if let Some(global) = global_default(cx, name) {
-                                    found = Some(global);
-                                }
-                            }
-                            _ => {}
+                            None => (w.as_str(), global_default(cx, w)),
+                        };
+                        if let Some(b) = b
+                            && !from_env(&out, name)
+                        {
+                            out.entry(name.to_string()).or_default().push((i, b));
                         }
                     }
                 }
@@ -62,7 +84,7 @@ pub fn lookup(cx: &Context, stage: usize, upto: usize, name: &str) -> Option<Bin
             }
         }
     }
-    found
+    out
 }
 
 /// The global `ARG NAME=value` (before the first FROM) that a stage's bare
