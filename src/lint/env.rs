@@ -25,8 +25,11 @@ pub struct Binding {
 /// lookup is a binary search (lint stays linear in the file's size).
 #[derive(Default)]
 pub struct Index {
-    stages: Vec<OnceCell<HashMap<String, Vec<(usize, Binding)>>>>,
+    stages: Vec<OnceCell<Table>>,
 }
+
+/// Per variable: (instruction index, the binding from there on).
+type Table = HashMap<String, Vec<(usize, Binding)>>;
 
 impl Index {
     pub fn new(stages: usize) -> Self {
@@ -47,9 +50,9 @@ pub fn lookup(cx: &Context, stage: usize, upto: usize, name: &str) -> Option<Bin
 
 /// Every binding along `stage`'s chain, in instruction order. An ENV
 /// always wins; an ARG only over another ARG (BuildKit: ENV wins).
-fn bindings(cx: &Context, stage: usize) -> HashMap<String, Vec<(usize, Binding)>> {
-    let mut out: HashMap<String, Vec<(usize, Binding)>> = HashMap::new();
-    let from_env = |out: &HashMap<String, Vec<(usize, Binding)>>, name: &str| {
+fn bindings(cx: &Context, stage: usize) -> Table {
+    let mut out: Table = HashMap::new();
+    let from_env = |out: &Table, name: &str| {
         out.get(name)
             .and_then(|e| e.last())
             .is_some_and(|(_, b)| b.from_env)
