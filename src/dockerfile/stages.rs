@@ -15,10 +15,8 @@ use super::shell::Lexer;
 use super::{Dockerfile, Flag, Span};
 use crate::platform::Platform;
 use miette::{Diagnostic, NamedSource, SourceSpan};
-use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
-use std::sync::LazyLock;
 use thiserror::Error;
 
 /// The four automatic ARGs that describe the target platform.
@@ -541,41 +539,38 @@ pub fn target_references(
     if !text.contains('$') {
         return Vec::new();
     }
-    let (escape, shell) = match ins.command.as_str() {
-        "onbuild" => return Vec::new(),
-        "run" if ins.json => return exec_script_references(ins),
-        "run" => ('\\', true),
-        _ => (file_escape, false),
+    // BuildKit expands instructions (and a RUN's flags) with the file's
+    // escape character.
+    let buildkit = |end: usize| {
+        text.match_indices('$')
+            .map(|(i, _)| i)
+            .filter(move |&i| i < end && !text[..i].ends_with(file_escape))
     };
-    let quoted = if shell { quoted(text) } else { Vec::new() };
-    // The quoted script of `sh -c '...'` is expanded by the inner shell:
-    // single quotes and `\$` only keep it from the outer one.
-    let scripts: Vec<&Range<usize>> = quoted
-        .iter()
-        .filter(|(r, _)| SHELL_C.is_match(&text[..r.start - 1]))
-        .map(|(r, _)| r)
-        .collect();
-    let mut out = Vec::new();
-    for (i, _) in text.match_indices('$') {
-        let in_script = scripts.iter().any(|r| r.contains(&i));
-        let hidden =
-            text[..i].ends_with(escape) || quoted.iter().any(|(r, q)| *q == '\'' && r.contains(&i));
-        if hidden && !in_script {
-            continue;
-        }
-        out.extend(reference_at(text, i));
-    }
-    out
+    let flags_end = ins.args_offset.min(text.len());
+    let dollars: Vec<usize> = match ins.command.as_str() {
+        "onbuild" => return Vec::new(),
+        // Exec form: nothing expands its words, but `["sh", "-c", SCRIPT]`
+        // runs SCRIPT through a shell, which does.
+        "run" if ins.json => match super::script::json_shell_script(&ins.args) {
+            Some(_) => text.match_indices('$').map(|(i, _)| i).collect(),
+            None => buildkit(flags_end).collect(),
+        },
+        // The shell expands a shell-form RUN: the one script reader says
+        // which `$` it expands.
+        "run" => buildkit(flags_end)
+            .chain(
+                super::script::expansions(text.get(flags_end..).unwrap_or(""))
+                    .into_iter()
+                    .map(|i| flags_end + i),
+            )
+            .collect(),
+        _ => buildkit(text.len()).collect(),
+    };
+    dollars
+        .into_iter()
+        .filter_map(|i| reference_at(text, i))
+        .collect()
 }
-
-/// `sh -c`, `/bin/bash -euo pipefail -c` and the like, right before a
-/// quoted script.
-static SHELL_C: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?:^|[\s;&|(])(?:\S*/)?(?:ba|da|a|k|z)?sh(?:\s+(?:-\S+|pipefail))*\s+-[A-Za-z]*c\s*$",
-    )
-    .expect("shell -c regex")
-});
 
 /// The TARGET* variable named by the `$` at byte `i` of `text`, if any.
 fn reference_at(text: &str, i: usize) -> Option<(String, Range<usize>)> {
@@ -590,59 +585,6 @@ fn reference_at(text: &str, i: usize) -> Option<(String, Range<usize>)> {
         let end = i + 1 + usize::from(braced) + name.len();
         Some((name.to_string(), i..end))
     })
-}
-
-/// Exec-form RUN: nothing expands its words, but `["sh", "-c", SCRIPT]`
-/// runs SCRIPT through a shell, which does.
-fn exec_script_references(ins: &super::Instruction) -> Vec<(String, Range<usize>)> {
-    let [program, flag, ..] = ins.args.as_slice() else {
-        return Vec::new();
-    };
-    let shell = program.rsplit('/').next().unwrap_or(program);
-    let is_shell = matches!(shell, "sh" | "bash" | "dash" | "ash" | "ksh" | "zsh");
-    let is_c = flag.starts_with('-') && flag.ends_with('c');
-    if !is_shell || !is_c {
-        return Vec::new();
-    }
-    let text = &ins.line.text;
-    let Some(after_flag) = text
-        .find(&format!("\"{flag}\""))
-        .map(|p| p + flag.len() + 2)
-    else {
-        return Vec::new();
-    };
-    text.match_indices('$')
-        .filter(|(i, _)| *i >= after_flag)
-        .filter_map(|(i, _)| reference_at(text, i))
-        .collect()
-}
-
-/// The quoted regions of shell text (inside the quotes), with the quote.
-fn quoted(text: &str) -> Vec<(Range<usize>, char)> {
-    let mut out = Vec::new();
-    let (mut open, mut escaped) = (None::<(usize, char)>, false);
-    for (i, c) in text.char_indices() {
-        match (open, c) {
-            (Some((start, '\'')), '\'') => {
-                out.push((start..i, '\''));
-                open = None;
-            }
-            (Some((_, '\'')), _) => {}
-            _ if escaped => escaped = false,
-            (_, '\\') => escaped = true,
-            (Some((start, '"')), '"') => {
-                out.push((start..i, '"'));
-                open = None;
-            }
-            (Some(_), _) => {}
-            (None, '\'' | '"') => open = Some((i + 1, c)),
-            _ => {}
-        }
-    }
-    if let Some((start, q)) = open {
-        out.push((start..text.len(), q));
-    }
-    out
 }
 
 /// The automatic platform ARGs, in scope for FROM lines: their values for

@@ -389,6 +389,63 @@ pub fn commands(script: &str, map: &dyn Fn(Range<usize>) -> Span) -> Vec<Command
     out
 }
 
+/// The offsets of the `$` in `script` that a shell running it expands: not
+/// in a comment, not escaped with `\\`, not in single quotes, except in
+/// the script of a `sh -c` (its own shell expands it, whatever the outer
+/// quotes).
+pub fn expansions(script: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut exports = Vec::new();
+    for cmd in split(script) {
+        let words: Vec<Word> = cmd
+            .words
+            .iter()
+            .map(|(text, r)| Word {
+                text: text.clone(),
+                raw: script.get(r.clone()).unwrap_or("").to_string(),
+                span: r.clone(),
+            })
+            .collect();
+        let inner = build(words.clone(), &mut exports).and_then(|c| {
+            shell_c_script(&c.argv, |w: &Word| w.text.as_str()).map(|w| w.span.clone())
+        });
+        for w in &words {
+            if inner.as_ref() == Some(&w.span) {
+                out.extend(w.raw.match_indices('$').map(|(i, _)| w.span.start + i));
+            } else {
+                out.extend(
+                    unquoted_dollars(&w.raw)
+                        .into_iter()
+                        .map(|i| w.span.start + i),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The `$` of a word outside single quotes and not escaped.
+fn unquoted_dollars(raw: &str) -> Vec<usize> {
+    let (mut single, mut escaped) = (false, false);
+    let mut out = Vec::new();
+    for (i, c) in raw.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if !single => escaped = true,
+            '\'' => single = !single,
+            '$' if !single => out.push(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The script an exec-form RUN runs through a shell (`["sh", "-c", S]`,
+/// `["/bin/bash", "-ec", S]`), if it does.
+pub fn json_shell_script(args: &[String]) -> Option<&str> {
+    shell_c_script(args, String::as_str).map(String::as_str)
+}
+
 /// The commands of `sh -c "SCRIPT"` (any shell, any flags with `c`), run
 /// with the outer command's environment. The script's words get the span of
 /// the script argument.
