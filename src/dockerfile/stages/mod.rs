@@ -10,12 +10,17 @@
 //! - The stages that *ship* are the target and the stages it is built FROM,
 //!   transitively: their filesystems end up in the image.
 
+mod build;
+mod uses;
+
+pub use uses::target_references;
+
 use super::gostr;
 use super::shell::Lexer;
 use super::{Dockerfile, Flag, Span};
 use crate::platform::Platform;
 use miette::{Diagnostic, NamedSource, SourceSpan};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use thiserror::Error;
 
@@ -184,233 +189,6 @@ impl StageGraph {
         Self::for_platforms(df, target, build_args, &platforms)
     }
 
-    /// Builds the model for `platforms`: a FROM that names its base with the
-    /// automatic platform ARGs (`FROM build-${TARGETOS}`) is resolved for
-    /// each of them, as BuildKit resolves it for each platform it builds.
-    pub fn for_platforms(
-        df: &Dockerfile,
-        target: Option<&str>,
-        build_args: &[(String, String)],
-        platforms: &[Platform],
-    ) -> Result<Self, StageError> {
-        let host = Platform::host();
-        let platforms: Vec<Platform> = if platforms.is_empty() {
-            vec![host.clone()]
-        } else {
-            platforms.to_vec()
-        };
-        let invalid =
-            |span: Span, message: String, label: &str, help: Option<&str>| StageError::Invalid {
-                message,
-                src: df.named_source(),
-                span: (span.start, span.end - span.start).into(),
-                label: label.to_string(),
-                help: help.map(str::to_string),
-            };
-        let lexer = Lexer::new(df.escape);
-        // The one validity check (`valid`): a file BuildKit refuses has no
-        // stage model, whoever asks.
-        if let Some(bad) = super::valid::invalid(df) {
-            return Err(invalid(
-                bad.span,
-                bad.message,
-                bad.label,
-                bad.help.as_deref(),
-            ));
-        }
-        let from_idx: Vec<usize> = df.froms().map(|(i, _)| i).collect();
-        // BuildKit expands the global defaults with the automatic platform
-        // ARGs of the platform being built (`ARG BASE=img-${TARGETARCH}`).
-        let global_args = super::vars::globals(df, None, build_args);
-        let platform_globals: Vec<BTreeMap<String, Option<String>>> = platforms
-            .iter()
-            .map(|p| super::vars::globals(df, Some(p), build_args))
-            .collect();
-
-        let mut stages: Vec<Stage> = Vec::new();
-        let mut scopes: Vec<BTreeSet<String>> = Vec::new();
-        let mut by_name: HashMap<String, usize> = HashMap::new();
-        for (n, &fi) in from_idx.iter().enumerate() {
-            let ins = &df.instructions[fi];
-            let body_end = from_idx
-                .get(n + 1)
-                .copied()
-                .unwrap_or(df.instructions.len());
-            // `valid` checked the word count and the name.
-            let words = ins.words();
-            let (name, name_span) = match words.get(2) {
-                Some(w) => (Some(gostr::lower(&w.text)), Some(w.span.clone())),
-                None => (None, None),
-            };
-            let base_text = words[0].text.clone();
-            let mut parents: Vec<usize> = Vec::new();
-            let mut images: Vec<String> = Vec::new();
-            for (p, globals) in platforms.iter().zip(&platform_globals) {
-                let env = |k: &str| {
-                    globals
-                        .get(k)
-                        .cloned()
-                        .flatten()
-                        .or_else(|| automatic_arg(k, p, &host))
-                };
-                let expanded = lexer.process_word(&base_text, &env).map_err(|e| {
-                    invalid(
-                        words[0].span.clone(),
-                        e.0,
-                        "cannot expand this image name",
-                        None,
-                    )
-                })?;
-                // An ARG without a default is given at build time
-                // (--build-arg): keep the name as written.
-                let expanded = if expanded.is_empty() {
-                    base_text.clone()
-                } else {
-                    expanded
-                };
-                match by_name.get(expanded.as_str()) {
-                    Some(&s) if !parents.contains(&s) => parents.push(s),
-                    Some(_) => {}
-                    None if !images.contains(&expanded) => images.push(expanded),
-                    None => {}
-                }
-            }
-            let base = match (parents.as_slice(), images.as_slice()) {
-                ([], [image, ..]) if image == "scratch" && images.len() == 1 => StageBase::Scratch,
-                ([], [image, ..]) => StageBase::Image(image.clone()),
-                ([p], []) => StageBase::Stage(*p),
-                _ => StageBase::Dynamic(parents),
-            };
-            // ARGs in scope: a stage inherits its parent's (on every
-            // platform, for a platform-dependent base), then adds its own.
-            let mut in_scope: BTreeSet<String> = match &base {
-                StageBase::Stage(p) => scopes[*p].clone(),
-                StageBase::Dynamic(ps) => ps
-                    .iter()
-                    .map(|&p| scopes[p].clone())
-                    .reduce(|a, b| a.intersection(&b).cloned().collect())
-                    .unwrap_or_default(),
-                _ => BTreeSet::new(),
-            };
-            let mut args = Vec::new();
-            let mut target_uses = Vec::new();
-            let mut undeclared_uses = Vec::new();
-            let mut declared_uses = BTreeSet::new();
-            for ins in &df.instructions[fi + 1..body_end] {
-                for (name, _) in target_references(ins, df.escape) {
-                    if in_scope.contains(&name) {
-                        declared_uses.insert(name.clone());
-                    } else {
-                        undeclared_uses.push(name.clone());
-                    }
-                    target_uses.push(name);
-                }
-                if ins.command == "arg" {
-                    for w in &ins.args {
-                        let name = w.split_once('=').map_or(w.as_str(), |(n, _)| n);
-                        args.push(name.to_string());
-                        in_scope.insert(name.to_string());
-                    }
-                }
-            }
-            scopes.push(in_scope);
-            target_uses.sort();
-            target_uses.dedup();
-            // A name also used where it is declared (`echo $TARGETARCH`
-            // before `ARG TARGETARCH`, then the real use) still builds for
-            // the target; one never used declared does not.
-            undeclared_uses.retain(|n| !declared_uses.contains(n));
-            undeclared_uses.sort();
-            undeclared_uses.dedup();
-            let index = stages.len();
-            if let Some(name) = &name {
-                by_name.insert(name.clone(), index);
-            }
-            stages.push(Stage {
-                index,
-                name,
-                name_span,
-                from: fi,
-                base,
-                base_text,
-                base_span: words[0].span.clone(),
-                platforms: ins
-                    .flags
-                    .iter()
-                    .filter(|f| f.name == "platform")
-                    .cloned()
-                    .collect(),
-                body: fi + 1..body_end,
-                refs: Vec::new(),
-                args,
-                target_uses,
-                undeclared_uses,
-            });
-        }
-
-        // References may point at any stage, so resolve them once all exist
-        // (`by_name` holds every lowercased name, the last stage of a name
-        // winning).
-        let count = stages.len();
-        let resolve = |value: &str| -> Option<usize> {
-            let v = value.trim_matches(|c| c == '"' || c == '\'');
-            if let Ok(i) = v.parse::<usize>() {
-                return (i < count).then_some(i);
-            }
-            by_name.get(&gostr::lower(v)).copied()
-        };
-        let mut refs: Vec<Vec<StageRef>> = vec![Vec::new(); stages.len()];
-        for s in &stages {
-            for ii in s.body.clone() {
-                let ins = &df.instructions[ii];
-                for f in &ins.flags {
-                    let from = match (ins.command.as_str(), f.name.as_str()) {
-                        ("copy" | "add", "from") => f.value.clone(),
-                        ("run", "mount") => f.value.as_deref().and_then(mount_from),
-                        _ => None,
-                    };
-                    if let Some(stage) = from.as_deref().and_then(resolve) {
-                        refs[s.index].push(StageRef {
-                            stage,
-                            instruction: ii,
-                            span: f.span.clone(),
-                        });
-                    }
-                }
-            }
-        }
-        for (s, r) in stages.iter_mut().zip(refs) {
-            s.refs = r;
-        }
-
-        let target = match target {
-            None => stages.len() - 1,
-            Some(t) => match by_name.get(&gostr::lower(t)) {
-                Some(&i) => i,
-                None => {
-                    let names: Vec<&str> =
-                        stages.iter().filter_map(|s| s.name.as_deref()).collect();
-                    let help = if names.is_empty() {
-                        "this Dockerfile has no named stages; name one with FROM IMAGE AS NAME"
-                            .to_string()
-                    } else {
-                        format!("the stages are: {}", names.join(", "))
-                    };
-                    return Err(StageError::UnknownTarget {
-                        target: t.to_string(),
-                        file: df.name.clone(),
-                        help,
-                    });
-                }
-            },
-        };
-        Ok(StageGraph {
-            stages,
-            global_args,
-            target,
-        })
-    }
-
     /// The stages `i` may be built FROM (one, or several for a base that
     /// depends on the target platform).
     pub fn parents(&self, i: usize) -> Vec<usize> {
@@ -521,72 +299,6 @@ impl StageGraph {
     }
 }
 
-/// The TARGET* variables an instruction references, with their ranges in
-/// its logical line: `$NAME` or `${NAME...}`, the name not followed by
-/// another word character.
-///
-/// What counts is what gets expanded when the stage builds: BuildKit expands
-/// most instructions with the file's escape character; a shell-form RUN is
-/// expanded by the shell (`\$` escapes, single quotes hide). Not counted:
-/// exec-form RUN (nothing expands it), ONBUILD (it runs in a later image),
-/// and heredoc bodies (file contents, or scripts whose variables come from
-/// the stage's environment, where an undeclared ARG is simply empty).
-pub fn target_references(
-    ins: &super::Instruction,
-    file_escape: char,
-) -> Vec<(String, Range<usize>)> {
-    let text = &ins.line.text;
-    if !text.contains('$') {
-        return Vec::new();
-    }
-    // BuildKit expands instructions (and a RUN's flags) with the file's
-    // escape character.
-    let buildkit = |end: usize| {
-        text.match_indices('$')
-            .map(|(i, _)| i)
-            .filter(move |&i| i < end && !text[..i].ends_with(file_escape))
-    };
-    let flags_end = ins.args_offset.min(text.len());
-    let dollars: Vec<usize> = match ins.command.as_str() {
-        "onbuild" => return Vec::new(),
-        // Exec form: nothing expands its words, but `["sh", "-c", SCRIPT]`
-        // runs SCRIPT through a shell, which does.
-        "run" if ins.json => match super::script::json_shell_script(&ins.args) {
-            Some(_) => text.match_indices('$').map(|(i, _)| i).collect(),
-            None => buildkit(flags_end).collect(),
-        },
-        // The shell expands a shell-form RUN: the one script reader says
-        // which `$` it expands.
-        "run" => buildkit(flags_end)
-            .chain(
-                super::script::expansions(text.get(flags_end..).unwrap_or(""))
-                    .into_iter()
-                    .map(|i| flags_end + i),
-            )
-            .collect(),
-        _ => buildkit(text.len()).collect(),
-    };
-    dollars
-        .into_iter()
-        .filter_map(|i| reference_at(text, i))
-        .collect()
-}
-
-/// The TARGET* variable named by the `$` at byte `i` of `text`, if any.
-fn reference_at(text: &str, i: usize) -> Option<(String, Range<usize>)> {
-    let rest = &text[i + 1..];
-    let braced = rest.starts_with('{');
-    let rest = if braced { &rest[1..] } else { rest };
-    TARGET_ARGS.iter().find_map(|name| {
-        let after = rest.strip_prefix(name)?;
-        if after.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
-            return None;
-        }
-        let end = i + 1 + usize::from(braced) + name.len();
-        Some((name.to_string(), i..end))
-    })
-}
-
 /// The automatic platform ARGs, in scope for FROM lines: their values for
 /// target platform `p` on build platform `host`.
 pub(crate) fn automatic_arg(k: &str, p: &Platform, host: &Platform) -> Option<String> {
@@ -601,16 +313,6 @@ pub(crate) fn automatic_arg(k: &str, p: &Platform, host: &Platform) -> Option<St
         "BUILDARCH" => host.arch.clone(),
         "BUILDVARIANT" => variant(host),
         _ => return None,
-    })
-}
-
-/// The `from=` of a `RUN --mount` value (`type=cache,from=deps,target=/x`).
-fn mount_from(value: &str) -> Option<String> {
-    value.split(',').find_map(|kv| {
-        let (k, v) = kv.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("from")
-            .then(|| v.trim().to_string())
     })
 }
 
