@@ -11,7 +11,8 @@
 //!   platform ARG (`TARGETARCH`, `BUILDPLATFORM`, ...). So a written
 //!   `ARG TARGETVARIANT=tv` beats the automatic value.
 //! - A stage built FROM another stage inherits its ARGs and ENV (`FROM base
-//!   AS child` sees `base`'s `ARG V=1`); a stage FROM an image starts empty.
+//!   AS child` sees `base`'s `ARG V=1`, also after a bare `ARG V`); a stage
+//!   FROM an image starts empty.
 //! - ENV wins over an ARG of the same name; both reach RUN as environment.
 //!
 //! Newer BuildKit (dockerfile frontend 1.x of 2024 and later) behaves the
@@ -143,7 +144,16 @@ impl<'a> Vars<'a> {
                         .or(default)
                         .or_else(|| self.global(name))
                         .or_else(|| automatic_arg(name, &self.target, &self.build));
-                    self.args.insert(name.to_string(), value);
+                    match value {
+                        Some(v) => {
+                            self.args.insert(name.to_string(), Some(v));
+                        }
+                        // Declared again without a value: an inherited
+                        // value stays (the probe's `ARG V` in `child`).
+                        None => {
+                            self.args.entry(name.to_string()).or_insert(None);
+                        }
+                    }
                 }
             }
             "env" => {
