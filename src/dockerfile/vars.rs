@@ -134,16 +134,34 @@ impl<'a> Vars<'a> {
     /// Applies an ARG or ENV (other instructions change no value). Errors
     /// are expansion errors.
     pub fn apply(&mut self, ins: &Instruction) -> Result<(), String> {
+        self.apply_traced(ins).map(drop)
+    }
+
+    /// A variable has an ENV value (which wins over any ARG).
+    pub fn has_env(&self, name: &str) -> bool {
+        self.envs.contains_key(name)
+    }
+
+    /// [`Vars::apply`], saying where each value it set comes from (lint
+    /// points at the word that wrote it).
+    pub fn apply_traced(&mut self, ins: &Instruction) -> Result<Vec<Set>, String> {
+        let mut sets = Vec::new();
         match ins.command.as_str() {
             "arg" => {
-                for word in &ins.args {
+                for (word_index, word) in ins.args.iter().enumerate() {
                     let (name, default) = split_arg(word);
                     let default = default.map(|d| self.expand(d)).transpose()?;
-                    let value = self
-                        .build_arg(name)
-                        .or(default)
-                        .or_else(|| self.global(name))
-                        .or_else(|| automatic_arg(name, &self.target, &self.build));
+                    let (value, origin) = if let Some(v) = self.build_arg(name) {
+                        (Some(v), Origin::BuildArg)
+                    } else if let Some(v) = default {
+                        (Some(v), Origin::Arg { word: word_index })
+                    } else if let Some(v) = self.global(name) {
+                        (Some(v), Origin::GlobalArg)
+                    } else if let Some(v) = automatic_arg(name, &self.target, &self.build) {
+                        (Some(v), Origin::Automatic)
+                    } else {
+                        (None, Origin::Kept)
+                    };
                     match value {
                         Some(v) => {
                             self.args.insert(name.to_string(), Some(v));
@@ -154,21 +172,53 @@ impl<'a> Vars<'a> {
                             self.args.entry(name.to_string()).or_insert(None);
                         }
                     }
+                    sets.push(Set {
+                        name: name.to_string(),
+                        origin,
+                    });
                 }
             }
             "env" => {
                 let mut set = Vec::new();
-                for triple in ins.args.chunks(3) {
+                for (pair, triple) in ins.args.chunks(3).enumerate() {
                     if let [k, v, ..] = triple {
                         set.push((k.clone(), self.expand(v)?));
+                        sets.push(Set {
+                            name: k.clone(),
+                            origin: Origin::Env { pair },
+                        });
                     }
                 }
                 self.envs.extend(set);
             }
             _ => {}
         }
-        Ok(())
+        Ok(sets)
     }
+}
+
+/// A variable an ARG or ENV set, and from where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Set {
+    pub name: String,
+    pub origin: Origin,
+}
+
+/// Where the value an instruction gave a variable comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The `pair`-th `NAME=value` of an ENV.
+    Env { pair: usize },
+    /// The `word`-th `NAME=default` of an ARG.
+    Arg { word: usize },
+    /// The default of the global ARG of that name.
+    GlobalArg,
+    /// A `--build-arg`.
+    BuildArg,
+    /// An automatic platform ARG.
+    Automatic,
+    /// A bare ARG with nothing to give: the value it had stays.
+    Kept,
 }
 
 /// The global ARGs (before the first FROM) and their values: the

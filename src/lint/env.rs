@@ -1,9 +1,10 @@
-//! The value a variable has when a RUN starts: set by `ENV` or by `ARG`
-//! with a default, in the stage or in the stages it is built FROM (a stage
-//! inherits its parent's environment and ARGs, as BuildKit's
-//! `dispatchState.init` does). `ENV` always wins over `ARG`, as in BuildKit.
+//! Where the value a variable has when a RUN starts is written: the `ENV`
+//! or `ARG` word (in the stage or in the stages it is built FROM) that the
+//! one ARG/ENV evaluator (`dockerfile::vars`) took it from, with its span,
+//! so rules can tell a literal from a variable and point at it.
 
 use super::Context;
+use crate::dockerfile::vars::{Origin, Vars};
 use crate::dockerfile::{Instruction, Span};
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -48,42 +49,35 @@ pub fn lookup(cx: &Context, stage: usize, upto: usize, name: &str) -> Option<Bin
     k.checked_sub(1).map(|k| events[k].1.clone())
 }
 
-/// Every binding along `stage`'s chain, in instruction order. An ENV
-/// always wins; an ARG only over another ARG (BuildKit: ENV wins).
+/// Every binding along `stage`'s chain, in instruction order, as the one
+/// ARG/ENV evaluator (`dockerfile::vars`) sets the values: an ENV always
+/// wins; an ARG only over another ARG; a bare `ARG NAME` takes the global
+/// default or keeps the inherited value. Build arguments and automatic
+/// platform values are not written in the file: they bind nothing here.
 fn bindings(cx: &Context, stage: usize) -> Table {
     let mut out: Table = HashMap::new();
-    let from_env = |out: &Table, name: &str| {
-        out.get(name)
-            .and_then(|e| e.last())
-            .is_some_and(|(_, b)| b.from_env)
-    };
+    let host = crate::platform::Platform::host();
+    let mut vars = Vars::new(cx.df, &host, &[]);
     for s in cx.graph.chain(stage).into_iter().rev() {
-        let body = cx.graph.stages[s].body.clone();
-        for i in body {
+        for i in cx.graph.stages[s].body.clone() {
             let ins = &cx.df.instructions[i];
-            match ins.command.as_str() {
-                "env" => {
-                    for kv in ins.args.chunks(3) {
-                        let b = binding(ins, &kv[0], &kv[1], true);
-                        out.entry(kv[0].clone()).or_default().push((i, b));
-                    }
+            let Ok(sets) = vars.apply_traced(ins) else {
+                continue;
+            };
+            for set in sets {
+                let name = set.name.as_str();
+                let b = match set.origin {
+                    Origin::Env { pair } => Some(binding(ins, name, &ins.args[pair * 3 + 1], true)),
+                    _ if vars.has_env(name) => None,
+                    Origin::Arg { word } => ins.args[word]
+                        .split_once('=')
+                        .map(|(_, v)| binding(ins, name, v, false)),
+                    Origin::GlobalArg => global_default(cx, name),
+                    Origin::BuildArg | Origin::Automatic | Origin::Kept => None,
+                };
+                if let Some(b) = b {
+                    out.entry(set.name).or_default().push((i, b));
                 }
-                "arg" => {
-                    for w in &ins.args {
-                        let (name, b) = match w.split_once('=') {
-                            Some((k, v)) => (k, Some(binding(ins, k, v, false))),
-                            // `ARG NAME` in a stage takes the default of
-                            // the global `ARG NAME=value` (BuildKit).
-                            None => (w.as_str(), global_default(cx, w)),
-                        };
-                        if let Some(b) = b
-                            && !from_env(&out, name)
-                        {
-                            out.entry(name.to_string()).or_default().push((i, b));
-                        }
-                    }
-                }
-                _ => {}
             }
         }
     }
