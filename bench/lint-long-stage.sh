@@ -6,8 +6,9 @@
 #   bench/lint-long-stage.sh              # N = 5000 and 100000
 #   SIZES="5000 20000 100000" bench/lint-long-stage.sh
 #
-# Builds xbuild with `cargo build --release`; prints the median of 3 runs
-# per size and the ratio of the largest to the smallest.
+# Builds xbuild with `cargo build --release` (XBUILD=path: time that
+# binary instead, e.g. another commit's); prints the median of 3 runs per
+# size and the ratio of the largest to the smallest.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,9 +16,11 @@ sizes=${SIZES:-"5000 100000"}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "+ cargo build --release" >&2
-(cd "$root" && cargo build --release --quiet)
-xbuild="${CARGO_TARGET_DIR:-$root/target}/release/xbuild"
+if [ -z "${XBUILD:-}" ]; then
+  echo "+ cargo build --release" >&2
+  (cd "$root" && cargo build --release --quiet)
+fi
+xbuild="${XBUILD:-${CARGO_TARGET_DIR:-$root/target}/release/xbuild}"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 first=""
