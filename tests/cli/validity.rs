@@ -52,7 +52,7 @@ const GENERATED: &[(&str, &str, bool)] = &[
     ),
     (
         "run-ends-in-escaped-backslash",
-        "FROM busybox\nRUN echo \\\\\n",
+        "FROM busybox\nRUN echo a\\\\\\\\\\\n",
         false,
     ),
     (
