@@ -146,11 +146,20 @@ impl<'a> Vars<'a> {
     /// points at the word that wrote it).
     pub fn apply_traced(&mut self, ins: &Instruction) -> Result<Vec<Set>, String> {
         let mut sets = Vec::new();
+        let mut error = None;
         match ins.command.as_str() {
             "arg" => {
                 for (word_index, word) in ins.args.iter().enumerate() {
                     let (name, default) = split_arg(word);
-                    let default = default.map(|d| self.expand(d)).transpose()?;
+                    // A default that cannot be expanded still declares the
+                    // name; the error is returned once all are declared.
+                    let default = match default.map(|d| self.expand(d)).transpose() {
+                        Ok(d) => d,
+                        Err(e) => {
+                            error.get_or_insert(e);
+                            None
+                        }
+                    };
                     let (value, origin) = if let Some(v) = self.build_arg(name) {
                         (Some(v), Origin::BuildArg)
                     } else if let Some(v) = default {
@@ -193,7 +202,16 @@ impl<'a> Vars<'a> {
             }
             _ => {}
         }
-        Ok(sets)
+        match error {
+            Some(e) => Err(e),
+            None => Ok(sets),
+        }
+    }
+
+    /// Keeps only the declared ARGs `keep` accepts (a stage whose base
+    /// depends on the platform inherits what every possible base declares).
+    pub fn retain_args(&mut self, keep: impl Fn(&str) -> bool) {
+        self.args.retain(|k, _| keep(k));
     }
 }
 

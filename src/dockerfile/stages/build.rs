@@ -8,6 +8,7 @@
 use super::uses::{mount_from, target_references};
 use super::{Stage, StageBase, StageError, StageGraph, StageRef, automatic_arg};
 use crate::dockerfile::shell::Lexer;
+use crate::dockerfile::vars::Vars;
 use crate::dockerfile::{Dockerfile, Instruction, Span, gostr};
 use crate::platform::Platform;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -53,7 +54,10 @@ impl StageGraph {
 
         let from_idx: Vec<usize> = df.froms().map(|(i, _)| i).collect();
         let mut stages: Vec<Stage> = Vec::new();
-        let mut scopes: Vec<BTreeSet<String>> = Vec::new();
+        // Each stage's ARG declarations at its end, from the one evaluator
+        // (which names are declared does not depend on the platform).
+        let mut scopes: Vec<Vars> = Vec::new();
+        let fresh = || Vars::new(df, &platform_globals[0].0, build_args);
         let mut by_name: HashMap<String, usize> = HashMap::new();
         for (n, &fi) in from_idx.iter().enumerate() {
             let ins = &df.instructions[fi];
@@ -69,12 +73,12 @@ impl StageGraph {
                 None => (None, None),
             };
             let base = base(df, &words[0], &platform_globals, &by_name)?;
-            let scope = Scope::follow(df, &body, inherited(&base, &scopes));
+            let scope = Scope::follow(df, &body, inherited(&base, &scopes, fresh));
             let index = stages.len();
             if let Some(name) = &name {
                 by_name.insert(name.clone(), index);
             }
-            scopes.push(scope.in_scope);
+            scopes.push(scope.vars);
             stages.push(Stage {
                 index,
                 name,
@@ -169,32 +173,33 @@ fn base(
     })
 }
 
-/// The ARG names a stage starts with: its parent's (on every platform, for
-/// a platform-dependent base), none for a stage FROM an image.
-fn inherited(base: &StageBase, scopes: &[BTreeSet<String>]) -> BTreeSet<String> {
+/// The ARGs a stage starts with: its parent's (on every platform, for a
+/// platform-dependent base: those all of them declare), none for a stage
+/// FROM an image.
+fn inherited<'a>(base: &StageBase, scopes: &[Vars<'a>], fresh: impl Fn() -> Vars<'a>) -> Vars<'a> {
     match base {
         StageBase::Stage(p) => scopes[*p].clone(),
-        StageBase::Dynamic(ps) => ps
-            .iter()
-            .map(|&p| scopes[p].clone())
-            .reduce(|a, b| a.intersection(&b).cloned().collect())
-            .unwrap_or_default(),
-        _ => BTreeSet::new(),
+        StageBase::Dynamic(ps) if !ps.is_empty() => {
+            let mut vars = scopes[ps[0]].clone();
+            vars.retain_args(|k| ps.iter().all(|&p| scopes[p].declares(k)));
+            vars
+        }
+        _ => fresh(),
     }
 }
 
 /// Phase 2: a stage's ARG declarations and TARGET* uses, in order.
-struct Scope {
-    in_scope: BTreeSet<String>,
+struct Scope<'a> {
+    vars: Vars<'a>,
     args: Vec<String>,
     target_uses: Vec<String>,
     undeclared_uses: Vec<String>,
 }
 
-impl Scope {
-    fn follow(df: &Dockerfile, body: &std::ops::Range<usize>, in_scope: BTreeSet<String>) -> Self {
+impl<'a> Scope<'a> {
+    fn follow(df: &Dockerfile, body: &std::ops::Range<usize>, vars: Vars<'a>) -> Self {
         let mut s = Scope {
-            in_scope,
+            vars,
             args: Vec::new(),
             target_uses: Vec::new(),
             undeclared_uses: Vec::new(),
@@ -203,10 +208,15 @@ impl Scope {
         for ins in &df.instructions[body.clone()] {
             s.uses(ins, df.escape, &mut declared_uses);
             if ins.command == "arg" {
-                for w in &ins.args {
-                    let name = w.split_once('=').map_or(w.as_str(), |(n, _)| n);
-                    s.args.push(name.to_string());
-                    s.in_scope.insert(name.to_string());
+                // Errors are the builder's to report; the names are declared.
+                if let Ok(sets) = s.vars.apply_traced(ins) {
+                    s.args.extend(sets.into_iter().map(|set| set.name));
+                } else {
+                    s.args.extend(
+                        ins.args
+                            .iter()
+                            .map(|w| w.split_once('=').map_or(w.as_str(), |(n, _)| n).to_string()),
+                    );
                 }
             }
         }
@@ -223,7 +233,7 @@ impl Scope {
 
     fn uses(&mut self, ins: &Instruction, escape: char, declared_uses: &mut BTreeSet<String>) {
         for (name, _) in target_references(ins, escape) {
-            if self.in_scope.contains(&name) {
+            if self.vars.declares(&name) {
                 declared_uses.insert(name.clone());
             } else {
                 self.undeclared_uses.push(name.clone());
