@@ -10,3 +10,4 @@ mod precommit;
 mod preflight;
 mod smoke;
 mod support;
+mod vars;
