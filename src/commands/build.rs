@@ -571,7 +571,7 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
     let root = &project.root;
     let dockerfile_name = project.display_path(&req.dockerfile);
     let text = fsutil::read_text(&req.dockerfile, "the Dockerfile")?;
-    let df = dockerfile::parse(&dockerfile_name, &text)?;
+    let df = dockerfile::load(&dockerfile_name, &text)?;
     let graph =
         StageGraph::for_platforms(&df, req.target.as_deref(), &req.build_args, &req.platforms)?;
     let cross = CrossPlan::new(&df, &graph, project.config.dockerfile.strategy);

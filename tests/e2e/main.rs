@@ -11,3 +11,4 @@ mod precommit;
 mod preflight;
 mod smoke;
 mod support;
+mod vars;
