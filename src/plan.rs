@@ -18,6 +18,8 @@ pub enum Role {
     GoBuild,
     /// Writes Dockerfile.cross next to the Dockerfile (`--keep-cross`).
     WriteCross,
+    /// Writes the ignore file podman's build reads (a temporary file).
+    WriteIgnore,
     /// `docker buildx create` of the ephemeral builder: once it succeeds the
     /// builder is removed in every outcome.
     CreateBuilder,
@@ -30,6 +32,8 @@ pub enum Role {
     Build,
     /// Cleanup: `docker buildx rm`.
     RemoveBuilder,
+    /// Cleanup: the podman build's temporary manifest list (run by its guard).
+    RemoveList,
 }
 
 /// One step.
@@ -124,6 +128,9 @@ pub struct Plan {
     pub cleanup: Vec<Step>,
     /// Where buildx writes its metadata (for the summary).
     pub metadata_file: PathBuf,
+    /// Set when podman builds (no builder; a temporary manifest list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub podman: Option<crate::podman::PodmanRun>,
 }
 
 impl Plan {
@@ -155,14 +162,24 @@ impl Plan {
         } else {
             "kept"
         };
-        field(
-            &mut out,
-            "builder",
-            &format!(
-                "{} ({} driver, {lifetime})",
-                self.builder.name, self.builder.driver
+        match &self.podman {
+            Some(p) => field(
+                &mut out,
+                "builder",
+                &format!(
+                    "none: podman builds into the manifest list {} (removed afterwards)",
+                    p.list
+                ),
             ),
-        );
+            None => field(
+                &mut out,
+                "builder",
+                &format!(
+                    "{} ({} driver, {lifetime})",
+                    self.builder.name, self.builder.driver
+                ),
+            ),
+        }
         for line in &self.cross {
             field(&mut out, "cross", line);
         }

@@ -11,7 +11,7 @@ use crate::buildx::command::{BuildInvocation, DockerfileInput};
 use crate::buildx::output::Output;
 use crate::buildx::preflight;
 use crate::cli::{BuildArgs, GoModeArg, OutputFormat};
-use crate::config::{self, Driver, GoMode, Project};
+use crate::config::{self, Driver, GoMode, Project, Tool};
 use crate::cross::{Action, CrossPlan};
 use crate::dockerfile::{self, StageGraph};
 use crate::exec::Cmd;
@@ -124,12 +124,16 @@ pub enum BuildError {
     )]
     DockerNodes { count: usize },
 
-    #[error("CONTAINER_TOOL={tool} is not supported: xbuild drives docker buildx")]
+    #[error("{origin}={tool} is not supported: xbuild drives docker (buildx) or podman")]
     #[diagnostic(
         code(xbuild::build::container_tool),
-        help("unset CONTAINER_TOOL or set it to docker (or a path to the docker CLI)")
+        help("set it to docker or podman (or a path to either CLI)")
     )]
-    ContainerTool { tool: String },
+    ContainerTool { origin: &'static str, tool: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Podman(#[from] crate::podman::PodmanError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -139,6 +143,9 @@ pub enum BuildError {
 /// The resolved request.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// docker (buildx) or podman.
+    pub tool: Tool,
+    /// The CLI program of `tool` (a name or a path).
     pub docker: String,
     pub dockerfile: PathBuf,
     pub context: PathBuf,
@@ -183,19 +190,7 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
     let cfg = &project.config;
     let root = &project.root;
 
-    let docker = match non_empty(env("CONTAINER_TOOL")) {
-        Some(tool) => {
-            let base = Path::new(&tool)
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("");
-            if !base.starts_with("docker") {
-                return Err(BuildError::ContainerTool { tool });
-            }
-            tool
-        }
-        None => "docker".to_string(),
-    };
+    let (tool, docker) = container_tool(args.tool.as_deref(), env, cfg.builder.tool)?;
 
     let platforms = platforms(args.platform.as_deref(), &cfg.image.platforms, env)?;
 
@@ -290,6 +285,7 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
     }
 
     Ok(Request {
+        tool,
         docker,
         dockerfile: cfg.dockerfile.path.clone(),
         context: cfg.dockerfile.context.clone(),
@@ -322,6 +318,27 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
             (None, None) => GoOrigin::Default,
         },
     })
+}
+
+/// The tool and its program: `--tool`, else `$CONTAINER_TOOL` (both a name
+/// or a path), else `[builder] tool`.
+fn container_tool(
+    flag: Option<&str>,
+    env: Env,
+    configured: Tool,
+) -> Result<(Tool, String), BuildError> {
+    let (origin, program) = match (flag, non_empty(env("CONTAINER_TOOL"))) {
+        (Some(f), _) => ("--tool", f.to_string()),
+        (None, Some(v)) => ("CONTAINER_TOOL", v),
+        (None, None) => return Ok((configured, configured.as_str().to_string())),
+    };
+    match Tool::from_program(&program) {
+        Some(tool) => Ok((tool, program)),
+        None => Err(BuildError::ContainerTool {
+            origin,
+            tool: program,
+        }),
+    }
 }
 
 /// `[build] args` with `--build-arg NAME=VALUE` (or `NAME`, from the
@@ -445,6 +462,10 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         ));
     }
 
+    let podman_cross = match req.tool {
+        Tool::Podman => cross_text.clone(),
+        Tool::Docker => Vec::new(),
+    };
     let dockerfile = if req.keep_cross {
         let path = project.config.dockerfile.cross.clone();
         steps.push(Step::write(
@@ -461,7 +482,20 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
     };
 
     let mut cleanup = Vec::new();
-    if req.builder.driver != Driver::Docker {
+    let mut podman = None;
+    if req.tool == Tool::Podman {
+        let contexts = go
+            .iter()
+            .map(|g| (rewrite::CONTEXT.to_string(), g.out_dir.clone()))
+            .collect();
+        let (more, run) =
+            crate::podman::plan::steps(req, &podman_cross, dockerfile.clone(), contexts, tmp)?;
+        steps.extend(more);
+        for cmd in crate::podman::guard::describe(&run.program, &run.list, run.loaded) {
+            cleanup.push(Step::run("remove the manifest list", Role::RemoveList, cmd));
+        }
+        podman = Some(run);
+    } else if req.builder.driver != Driver::Docker {
         let cmds = builder::create_commands(&req.docker, &req.builder);
         let (first, rest) = cmds.split_first().expect("at least one create command");
         let (role, name) = if req.ephemeral {
@@ -515,7 +549,9 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         metadata_file: metadata_file.clone(),
         context: req.context.clone(),
     };
-    steps.push(Step::run("build", Role::Build, invocation.to_cmd()));
+    if podman.is_none() {
+        steps.push(Step::run("build", Role::Build, invocation.to_cmd()));
+    }
 
     if req.outputs.is_empty() {
         notes.push(
@@ -542,7 +578,10 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         },
         builder: BuilderInfo {
             name: req.builder.name.clone(),
-            driver: req.builder.driver.as_str().to_string(),
+            driver: match req.tool {
+                Tool::Podman => "podman".to_string(),
+                Tool::Docker => req.builder.driver.as_str().to_string(),
+            },
             ephemeral: req.ephemeral,
         },
         cross: cross
@@ -570,6 +609,7 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         steps,
         cleanup,
         metadata_file,
+        podman,
     })
 }
 
@@ -678,7 +718,10 @@ pub fn run(
         }
         return Ok(ExitStatus::Success);
     }
-    preflight(&req)?;
+    match &plan.podman {
+        Some(p) => crate::podman::preflight::check(p).map_err(BuildError::from)?,
+        None => preflight(&req)?,
+    }
     let interrupt = Interrupt::install().map_err(|source| fsutil::FsError::Write {
         path: PathBuf::from("<signal handlers>"),
         source,

@@ -39,7 +39,7 @@ pub use detect::{Detection, detect};
 pub use error::ConfigError;
 pub use model::{
     BeforeCommand, BuildConfig, BuilderConfig, BuilderNode, Config, DockerfileConfig, Driver,
-    GoConfig, GoMode, ImageConfig, LintConfig, PROGRESS_MODES, Strategy, is_full_reference,
+    GoConfig, GoMode, ImageConfig, LintConfig, PROGRESS_MODES, Strategy, Tool, is_full_reference,
 };
 pub use paths::join;
 pub use source::ConfigSource;
