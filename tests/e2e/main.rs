@@ -4,6 +4,7 @@
 
 mod build;
 mod go_host;
+mod podman;
 mod precommit;
 mod preflight;
 mod smoke;
