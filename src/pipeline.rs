@@ -83,10 +83,13 @@ pub fn execute(plan: &Plan, docker: &str, interrupt: &Interrupt) -> Result<Repor
     let list = plan
         .podman
         .as_ref()
-        .map(|p| podman::ListGuard::arm(&p.program, &p.list, p.loaded));
+        .map(|p| podman::ListGuard::arm(&p.program, &p.list));
     let outcome = run_steps(plan, docker, interrupt, &mut guard, &mut report);
     let list_cleanup = list.map(|g| {
-        eprintln!("==> cleanup: remove the temporary manifest list");
+        eprintln!(
+            "==> cleanup: remove the temporary manifest list {}",
+            g.name()
+        );
         g.remove()
     });
     // Cleanup in every outcome; a cleanup failure is never hidden, but it

@@ -491,9 +491,11 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         let (more, run) =
             crate::podman::plan::steps(req, &podman_cross, dockerfile.clone(), contexts, tmp)?;
         steps.extend(more);
-        for cmd in crate::podman::guard::describe(&run.program, &run.list, run.loaded) {
-            cleanup.push(Step::run("remove the manifest list", Role::RemoveList, cmd));
-        }
+        cleanup.push(Step::run(
+            "remove the manifest list",
+            Role::RemoveList,
+            crate::podman::guard::describe(&run.program, &run.list),
+        ));
         podman = Some(run);
     } else if req.builder.driver != Driver::Docker {
         let cmds = builder::create_commands(&req.docker, &req.builder);
