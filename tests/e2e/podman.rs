@@ -228,9 +228,14 @@ fn sigint_during_a_podman_build_cleans_up_and_exits_130() {
     let stack = stack();
     let p = repo();
     // A build step that takes long enough to be interrupted.
-    let df = p
-        .read("Dockerfile")
-        .replace("RUN go mod download", "RUN go mod download && sleep 60");
+    let df = p.read("Dockerfile").replace(
+        "RUN go mod download",
+        // Unique, so no earlier run's layer cache skips the sleep.
+        &format!(
+            "RUN go mod download && echo {} && sleep 60",
+            crate::support::unique_tag()
+        ),
+    );
     p.write("Dockerfile", df);
     let before = podman_names();
     let reference = stack.unique_ref("podman-sigint");
@@ -250,11 +255,12 @@ fn sigint_during_a_podman_build_cleans_up_and_exits_130() {
         "--build-arg",
         &format!("RUNTIME_IMAGE={}", stack.busybox),
     ];
-    let (mut child, started, reader) = spawn_watching(&p, &args, "sleep 60");
+    let (mut child, started, reader) = spawn_watching(&p, &args, "] build\n");
     started
         .recv_timeout(Duration::from_secs(300))
-        .expect("the build never reached the sleep");
-    std::thread::sleep(Duration::from_secs(2));
+        .expect("the build never started");
+    // Into the RUN's sleep (podman's step output goes to stdout, not watched).
+    std::thread::sleep(Duration::from_secs(10));
     // SAFETY: signalling our own child.
     unsafe {
         libc::kill(child.id() as libc::pid_t, libc::SIGINT);
@@ -263,6 +269,11 @@ fn sigint_during_a_podman_build_cleans_up_and_exits_130() {
     let log = reader.join().unwrap();
     assert_eq!(status.code(), Some(130), "{log}");
     assert!(log.contains("interrupted by SIGINT"), "{log}");
+    let tmp = temporary_list(&log);
+    let gone = Cmd::new("podman")
+        .args(["manifest", "exists", &tmp])
+        .output();
+    assert!(!gone.success(), "{tmp} is still there\n{log}");
     let now = podman_names();
     let new: Vec<&String> = now
         .difference(&before)
