@@ -9,5 +9,6 @@ mod init;
 mod lint;
 mod lint_props;
 mod parse;
+mod podman;
 mod props;
 mod support;
