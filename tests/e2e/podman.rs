@@ -10,7 +10,8 @@
 //! run with docker.
 
 use crate::build::{spawn_watching, wait_with_deadline};
-use crate::support::{Cmd, Output, Project, stack};
+use crate::go_host::assert_runs_as_each_platform;
+use crate::support::{self, Cmd, Output, Project, stack};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
@@ -74,49 +75,16 @@ fn assert_nothing_left(p: &Project, before: &BTreeSet<String>, out: &Output) {
     assert!(!p.exists("Dockerfile.cross"), "{out}");
 }
 
-fn pushed_platforms(reference: &str) -> Vec<String> {
-    let out = Cmd::new("skopeo")
-        .args(["inspect", "--raw", "--tls-verify=false"])
-        .arg(format!("docker://{reference}"))
-        .run();
-    index_platforms(&out.stdout)
-}
-
+/// `os/arch` of an index (JSON text), sorted.
 fn index_platforms(json: &str) -> Vec<String> {
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    let mut p: Vec<String> = v["manifests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            format!(
-                "{}/{}",
-                m["platform"]["os"].as_str().unwrap(),
-                m["platform"]["architecture"].as_str().unwrap()
-            )
-        })
-        .collect();
-    p.sort();
-    p
+    sorted(support::index_platforms(&v))
 }
 
-fn assert_runs_as_each_platform(reference: &str) {
-    for platform in PLATFORMS {
-        let out = Cmd::new("docker")
-            .args([
-                "run",
-                "--rm",
-                "--pull",
-                "always",
-                "--platform",
-                platform,
-                reference,
-            ])
-            .timeout(Duration::from_secs(300))
-            .run();
-        assert_eq!(out.stdout.trim(), platform, "{out}");
-    }
-    let _ = Cmd::new("docker").args(["rmi", reference]).output();
+fn sorted(entries: Vec<(String, String)>) -> Vec<String> {
+    let mut p: Vec<String> = entries.into_iter().map(|(p, _)| p).collect();
+    p.sort();
+    p
 }
 
 fn push(go: &str) {
@@ -136,8 +104,12 @@ fn push(go: &str) {
         log.contains(&format!("  image    {reference}@sha256:")),
         "{out}"
     );
-    assert_eq!(pushed_platforms(&reference), PLATFORMS);
+    assert_eq!(
+        sorted(support::index_platforms(&support::skopeo_raw(&reference))),
+        PLATFORMS
+    );
     assert_runs_as_each_platform(&reference);
+    let _ = Cmd::new("docker").args(["rmi", &reference]).output();
     assert_nothing_left(&p, &before, &out);
     if go == "container" {
         // `FROM --platform=$BUILDPLATFORM` of the pinned Go stage is the
