@@ -369,3 +369,72 @@ fn the_context_buildah_gets_is_the_one_buildkit_sends() {
         );
     }
 }
+
+#[test]
+fn a_short_base_image_name_is_reported_before_the_build() {
+    stack();
+    let p = repo();
+    let df = p.read("Dockerfile").replace(
+        "FROM ${GOLANG_IMAGE} AS builder",
+        "FROM xbuild-e2e-nowhere/golang:1.19 AS builder",
+    );
+    p.write("Dockerfile", df);
+    let out = xbuild(&p).args(["--go", "container"]).run_expect_failure();
+    assert_eq!(out.code(), Some(2), "{out}");
+    assert!(
+        out.combined().contains(
+            "base image xbuild-e2e-nowhere/golang:1.19 is a short name podman may not resolve"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.combined()
+            .contains("FROM docker.io/xbuild-e2e-nowhere/golang:1.19"),
+        "{out}"
+    );
+    assert!(!out.combined().contains("==> [1/"), "something ran\n{out}");
+}
+
+#[test]
+fn sigterm_during_a_podman_build_cleans_up_and_exits_143() {
+    let stack = stack();
+    let p = repo();
+    let df = p.read("Dockerfile").replace(
+        "RUN go mod download",
+        &format!(
+            "RUN go mod download && echo {} && sleep 60",
+            crate::support::unique_tag()
+        ),
+    );
+    p.write("Dockerfile", df);
+    let args = [
+        "build",
+        "--tool",
+        "podman",
+        "--go",
+        "container",
+        "--platform",
+        "linux/amd64,linux/arm64",
+        "--build-arg",
+        &format!("GOLANG_IMAGE={}", stack.golang),
+        "--build-arg",
+        &format!("RUNTIME_IMAGE={}", stack.busybox),
+    ];
+    let (mut child, started, reader) = spawn_watching(&p, &args, "] build\n");
+    started
+        .recv_timeout(Duration::from_secs(300))
+        .expect("the build never started");
+    std::thread::sleep(Duration::from_secs(10));
+    // SAFETY: signalling our own child.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let status = wait_with_deadline(&mut child, 120);
+    let log = reader.join().unwrap();
+    assert_eq!(status.code(), Some(143), "{log}");
+    let tmp = temporary_list(&log);
+    let gone = Cmd::new("podman")
+        .args(["manifest", "exists", &tmp])
+        .output();
+    assert!(!gone.success(), "{tmp} is still there\n{log}");
+}
