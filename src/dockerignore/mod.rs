@@ -13,13 +13,16 @@ pub use pattern::Pattern;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// The ignore file BuildKit uses: `<Dockerfile>.dockerignore` next to the
-/// Dockerfile when it exists, else `.dockerignore` in the context.
-pub fn ignore_file(dockerfile: &Path, context: &Path) -> Option<PathBuf> {
-    let name = dockerfile.file_name()?.to_str()?;
-    let beside = dockerfile.with_file_name(format!("{name}.dockerignore"));
-    if beside.is_file() {
-        return Some(beside);
+/// The ignore file BuildKit uses: `<Dockerfile>.dockerignore` next to a
+/// Dockerfile given by path when it exists, else `.dockerignore` in the
+/// context. A Dockerfile on stdin (`-f -`, `dockerfile` = `None`) has no
+/// name, so only the context's counts (checked with buildx 0.13).
+pub fn ignore_file(dockerfile: Option<&Path>, context: &Path) -> Option<PathBuf> {
+    if let Some(name) = dockerfile.and_then(|d| d.file_name()?.to_str()) {
+        let beside = dockerfile?.with_file_name(format!("{name}.dockerignore"));
+        if beside.is_file() {
+            return Some(beside);
+        }
     }
     let in_context = context.join(".dockerignore");
     in_context.is_file().then_some(in_context)

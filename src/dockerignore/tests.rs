@@ -69,16 +69,21 @@ fn metacharacters_are_escaped() {
 }
 
 #[test]
-fn a_dockerfile_specific_ignore_file_wins() {
+fn a_dockerfile_specific_ignore_file_wins_for_a_named_dockerfile() {
     let d = tree(&["Dockerfile", "Dockerfile.dockerignore", ".dockerignore"]);
     let df = d.path().join("Dockerfile");
     assert_eq!(
-        ignore_file(&df, d.path()),
+        ignore_file(Some(&df), d.path()),
         Some(d.path().join("Dockerfile.dockerignore"))
+    );
+    // On stdin the Dockerfile has no name: the context's file counts.
+    assert_eq!(
+        ignore_file(None, d.path()),
+        Some(d.path().join(".dockerignore"))
     );
     std::fs::remove_file(d.path().join("Dockerfile.dockerignore")).unwrap();
     assert_eq!(
-        ignore_file(&df, d.path()),
+        ignore_file(Some(&df), d.path()),
         Some(d.path().join(".dockerignore"))
     );
 }

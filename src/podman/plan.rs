@@ -22,7 +22,11 @@ pub fn steps(
 ) -> Result<(Vec<Step>, PodmanRun), Error> {
     super::refuse_builder(req.builder.driver, req.builder.nodes.len()).map_err(BuildError::from)?;
     let mut steps = Vec::new();
-    let ignore_file = match context_ignore_file(req, tmp).map_err(BuildError::from)? {
+    let named = match &dockerfile {
+        DockerfileInput::File(p) => Some(p.as_path()),
+        DockerfileInput::Stdin { .. } => None,
+    };
+    let ignore_file = match context_ignore_file(req, named, tmp).map_err(BuildError::from)? {
         Some((path, text)) => {
             steps.push(Step {
                 role: Role::WriteIgnore,
@@ -72,9 +76,10 @@ pub fn steps(
 /// BuildKit leaves out of the context, literally.
 fn context_ignore_file(
     req: &Request,
+    dockerfile: Option<&Path>,
     tmp: &Path,
 ) -> Result<Option<(PathBuf, String)>, PodmanError> {
-    let Some(source) = dockerignore::ignore_file(&req.dockerfile, &req.context) else {
+    let Some(source) = dockerignore::ignore_file(dockerfile, &req.context) else {
         return Ok(None);
     };
     let io = |e| PodmanError::Context {

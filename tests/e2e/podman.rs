@@ -289,19 +289,29 @@ fn files_under(root: &Path) -> BTreeSet<String> {
 #[test]
 fn the_context_buildah_gets_is_the_one_buildkit_sends() {
     stack();
+    // (the context's .dockerignore, a Dockerfile.dockerignore next to the
+    // Dockerfile, which BuildKit then reads instead)
     let cases = [
-        ALLOW_LIST,
-        "a\n!a/keep\na/keep/*.log\n",
-        "*\n!a/**\n**/*.log\n!a/keep/important.log\n",
-        "**/*.txt\n!b/**\n",
-        "/a/\n!a/keep/y\n",
-        "#comment\n  b  \n!b/z.txt\n[ab]*.go\n",
+        (ALLOW_LIST, None),
+        ("a\n!a/keep\na/keep/*.log\n", None),
+        ("*\n!a/**\n**/*.log\n!a/keep/important.log\n", None),
+        ("**/*.txt\n!b/**\n", None),
+        ("/a/\n!a/keep/y\n", None),
+        ("#comment\n  b  \n!b/z.txt\n[ab]*.go\n", None),
+        ("**\n", Some("**/*.go\n!a/z.go\n")),
     ];
     let side = tempfile::tempdir().unwrap();
     let dockerfile = side.path().join("Dockerfile");
     std::fs::write(&dockerfile, "FROM scratch\nCOPY . /\n").unwrap();
     let ignorefile = side.path().join("xbuild-ignore");
-    for ignore in cases {
+    let beside = side.path().join("Dockerfile.dockerignore");
+    for (context_ignore, dockerfile_ignore) in cases {
+        match dockerfile_ignore {
+            Some(text) => std::fs::write(&beside, text).unwrap(),
+            None => {
+                let _ = std::fs::remove_file(&beside);
+            }
+        }
         let ctx = tempfile::tempdir().unwrap();
         for f in [
             "go.mod",
@@ -323,8 +333,10 @@ fn the_context_buildah_gets_is_the_one_buildkit_sends() {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, "x").unwrap();
         }
-        std::fs::write(ctx.path().join(".dockerignore"), ignore).unwrap();
-        let patterns = xbuild::dockerignore::parse(ignore).unwrap();
+        std::fs::write(ctx.path().join(".dockerignore"), context_ignore).unwrap();
+        let source = xbuild::dockerignore::ignore_file(Some(&dockerfile), ctx.path()).unwrap();
+        let ignore = std::fs::read_to_string(source).unwrap();
+        let patterns = xbuild::dockerignore::parse(&ignore).unwrap();
         let selected = xbuild::dockerignore::included(ctx.path(), &patterns).unwrap();
         let computed: BTreeSet<String> = selected
             .into_iter()
