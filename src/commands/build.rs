@@ -576,10 +576,19 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         outputs: if req.outputs.is_empty() {
             vec!["build cache only".to_string()]
         } else {
-            req.outputs.iter().map(Output::describe).collect()
+            req.outputs
+                .iter()
+                .map(|o| match &podman {
+                    Some(_) => crate::podman::describe(o),
+                    None => o.describe(),
+                })
+                .collect()
         },
         builder: BuilderInfo {
-            name: req.builder.name.clone(),
+            name: match &podman {
+                Some(p) => p.list.clone(),
+                None => req.builder.name.clone(),
+            },
             driver: match req.tool {
                 Tool::Podman => "podman".to_string(),
                 Tool::Docker => req.builder.driver.as_str().to_string(),

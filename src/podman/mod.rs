@@ -330,6 +330,17 @@ fn refuse_unsupported(inputs: &Inputs) -> Result<(), PodmanError> {
                     .into(),
         });
     }
+    if inputs.tags.is_empty()
+        && inputs
+            .outputs
+            .iter()
+            .any(|o| o.kind == "docker" && o.dest.is_none())
+    {
+        return Err(PodmanError::Unsupported {
+            what: "load an image without a name".into(),
+            help: "pass --tag REF (or set IMG, or [image] name in xbuild.toml): podman keeps the loaded manifest list under its tags".into(),
+        });
+    }
     for o in inputs.outputs {
         let ok = o.push
             || (o.kind == "docker" && o.dest.is_none())
@@ -342,6 +353,19 @@ fn refuse_unsupported(inputs: &Inputs) -> Result<(), PodmanError> {
         }
     }
     Ok(())
+}
+
+/// What happens to the result with podman, for the plan and the summary.
+pub fn describe(o: &Output) -> String {
+    match o.kind.as_str() {
+        "docker" if o.dest.is_none() => {
+            "loaded into podman's image store (the manifest list under the tags)".to_string()
+        }
+        "oci" if csv_field(&o.spec, "tar").is_some_and(|v| v == "false") => {
+            format!("OCI image layout {}", o.dest.as_deref().unwrap_or(""))
+        }
+        _ => o.describe(),
+    }
 }
 
 /// Refuses builder settings that only buildx has.

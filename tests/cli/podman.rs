@@ -174,6 +174,11 @@ fn what_podman_cannot_do_is_refused_before_anything_runs() {
             "podman cannot write the output",
         ),
         (
+            "",
+            &["--load"],
+            "podman cannot load an image without a name",
+        ),
+        (
             "[build]\ncache-from = [\"type=local,src=c\"]\n",
             &[],
             "podman cannot use the cache-from cache",
