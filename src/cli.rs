@@ -169,6 +169,11 @@ pub struct BuildArgs {
     #[arg(long, short = 'o', value_name = "SPEC")]
     pub output: Vec<String>,
 
+    /// The container tool: docker (buildx) or podman, or a path to either
+    /// [default: $CONTAINER_TOOL, else [builder] tool, else docker].
+    #[arg(long, value_name = "TOOL")]
+    pub tool: Option<String>,
+
     /// The buildx driver: auto, docker, docker-container, kubernetes or
     /// remote; auto uses the engine's own builder when it can build the
     /// request, else an ephemeral docker-container builder

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod cross;
 pub mod dockerfile;
+pub mod dockerignore;
 pub mod error;
 pub mod exec;
 pub mod fsutil;
@@ -25,6 +26,7 @@ pub mod lint;
 pub mod pipeline;
 pub mod plan;
 pub mod platform;
+pub mod podman;
 
 pub use error::{Error, ExitStatus};
 

@@ -12,6 +12,7 @@ use crate::fsutil;
 use crate::golang::{self, GoError, build::HostBuild};
 use crate::interrupt::Interrupt;
 use crate::plan::{Plan, Role, Step};
+use crate::podman;
 use miette::Diagnostic;
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -78,7 +79,19 @@ pub fn execute(plan: &Plan, docker: &str, interrupt: &Interrupt) -> Result<Repor
     let started = Instant::now();
     let mut report = Report::default();
     let mut guard: Option<BuilderGuard> = None;
+    // Armed before the build, so a half-built list goes too.
+    let list = plan
+        .podman
+        .as_ref()
+        .map(|p| podman::ListGuard::arm(&p.program, &p.list));
     let outcome = run_steps(plan, docker, interrupt, &mut guard, &mut report);
+    let list_cleanup = list.map(|g| {
+        eprintln!(
+            "==> cleanup: remove the temporary manifest list {}",
+            g.name()
+        );
+        g.remove()
+    });
     // Cleanup in every outcome; a cleanup failure is never hidden, but it
     // does not mask the error that stopped the run.
     let cleanup = guard.map(|g| {
@@ -97,7 +110,16 @@ pub fn execute(plan: &Plan, docker: &str, interrupt: &Interrupt) -> Result<Repor
             reason: e.to_string(),
         });
     }
-    report.metadata = Metadata::read(&plan.metadata_file);
+    if let Some(Err(e)) = list_cleanup {
+        return Err(PipelineError::Exec(e));
+    }
+    report.metadata = match &plan.podman {
+        Some(p) => Metadata {
+            digest: p.digest(),
+            names: p.pushed.iter().map(|(t, _)| t.clone()).collect(),
+        },
+        None => Metadata::read(&plan.metadata_file),
+    };
     report.total = started.elapsed();
     Ok(report)
 }
@@ -187,7 +209,7 @@ fn run_step(
     guard: &mut Option<BuilderGuard>,
 ) -> Result<(), PipelineError> {
     match step.role {
-        Role::WriteCross => {
+        Role::WriteCross | Role::WriteIgnore => {
             let (Some(path), Some(contents)) = (&step.path, &step.contents) else {
                 return Ok(());
             };
@@ -207,7 +229,7 @@ fn run_step(
             }
         }
         // GoBuild steps are run as a group by run_steps and never get here.
-        Role::Before | Role::Build | Role::GoBuild | Role::RemoveBuilder => {
+        Role::Before | Role::Build | Role::GoBuild | Role::RemoveBuilder | Role::RemoveList => {
             let cmd = step.command.as_ref().expect("command step");
             exec::stream(cmd, interrupt).map_err(|e| step_error(step, e))?;
         }

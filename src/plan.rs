@@ -18,6 +18,8 @@ pub enum Role {
     GoBuild,
     /// Writes Dockerfile.cross next to the Dockerfile (`--keep-cross`).
     WriteCross,
+    /// Writes the ignore file podman's build reads (a temporary file).
+    WriteIgnore,
     /// `docker buildx create` of the ephemeral builder: once it succeeds the
     /// builder is removed in every outcome.
     CreateBuilder,
@@ -33,6 +35,8 @@ pub enum Role {
     /// `docker image rm` of the engine's local copy of the docker driver's
     /// by-digest stand-in tag (the registry keeps it; see `by_digest`).
     UntagLocal,
+    /// Cleanup: the podman build's temporary manifest list (run by its guard).
+    RemoveList,
 }
 
 /// One step.
@@ -168,6 +172,9 @@ pub struct Plan {
     pub cleanup: Vec<Step>,
     /// Where buildx writes its metadata (for the summary).
     pub metadata_file: PathBuf,
+    /// Set when podman builds (no builder; a temporary manifest list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub podman: Option<crate::podman::PodmanRun>,
 }
 
 impl Plan {
@@ -194,10 +201,22 @@ impl Plan {
             },
         );
         field(&mut out, "output", &self.outputs.join("; "));
-        field(&mut out, "builder", &self.builder.describe());
-        field(&mut out, "driver", &self.builder.why());
-        if let Some(engine) = self.builder.engine() {
-            field(&mut out, "engine", &engine);
+        match &self.podman {
+            Some(p) => field(
+                &mut out,
+                "builder",
+                &format!(
+                    "none: podman builds into the manifest list {} (removed afterwards)",
+                    p.list
+                ),
+            ),
+            None => {
+                field(&mut out, "builder", &self.builder.describe());
+                field(&mut out, "driver", &self.builder.why());
+                if let Some(engine) = self.builder.engine() {
+                    field(&mut out, "engine", &engine);
+                }
+            }
         }
         for line in &self.cross {
             field(&mut out, "cross", line);

@@ -16,7 +16,7 @@ use crate::buildx::output::Output;
 use crate::buildx::preflight;
 use crate::cli::{BuildArgs, GoModeArg, OutputFormat};
 use crate::commands::by_digest_summary::{self, Pushed};
-use crate::config::{self, Driver, DriverSetting, GoMode, Project};
+use crate::config::{self, Driver, DriverSetting, GoMode, Project, Tool};
 use crate::cross::{Action, CrossPlan};
 use crate::dockerfile::{self, StageGraph};
 use crate::exec::Cmd;
@@ -131,12 +131,32 @@ pub enum BuildError {
     )]
     DockerNodes { count: usize },
 
-    #[error("CONTAINER_TOOL={tool} is not supported: xbuild drives docker buildx")]
+    #[error("{origin}={tool} is not supported: xbuild drives docker (buildx) or podman")]
     #[diagnostic(
         code(xbuild::build::container_tool),
-        help("unset CONTAINER_TOOL or set it to docker (or a path to the docker CLI)")
+        help("set it to docker or podman (or a path to either CLI)")
     )]
-    ContainerTool { tool: String },
+    ContainerTool { origin: &'static str, tool: String },
+
+    #[error("`xbuild {command}` drives docker, but CONTAINER_TOOL={tool} is podman")]
+    #[diagnostic(
+        code(xbuild::build::docker_only),
+        help("run it with docker (unset CONTAINER_TOOL), or use `xbuild build` with podman")
+    )]
+    DockerOnly { command: &'static str, tool: String },
+
+    #[error("--push-by-digest is not supported with podman")]
+    #[diagnostic(
+        code(xbuild::build::podman_by_digest),
+        help(
+            "podman pushes a manifest list by tag; push by digest with docker (CONTAINER_TOOL=docker), or push a tag with --push"
+        )
+    )]
+    PodmanByDigest,
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Podman(#[from] crate::podman::PodmanError),
 
     #[error("--push-by-digest pushes no tag, so {origin} {tags:?} would be ignored")]
     #[diagnostic(
@@ -166,6 +186,9 @@ pub enum BuildError {
 /// The resolved request.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// docker (buildx) or podman.
+    pub tool: Tool,
+    /// The CLI program of `tool` (a name or a path).
     pub docker: String,
     pub dockerfile: PathBuf,
     pub context: PathBuf,
@@ -244,7 +267,8 @@ pub fn resolve(
     let cfg = &project.config;
     let root = &project.root;
 
-    let docker = container_tool(env)?;
+    let (tool, docker) = container_tool(args.tool.as_deref(), env, cfg.builder.tool)?;
+
     let platforms = platforms(args.platform.as_deref(), &cfg.image.platforms, env)?;
     let tags = tags(project, &args.tag, env)?;
 
@@ -349,6 +373,9 @@ pub fn resolve(
         nodes: cfg.builder.nodes.clone(),
     };
 
+    if args.push_by_digest && tool == Tool::Podman {
+        return Err(BuildError::PodmanByDigest);
+    }
     let by_digest = if args.push_by_digest {
         let repository = by_digest_repository(args, cfg, env)?;
         let by_digest = ByDigest::new(&repository, driver, &platforms);
@@ -375,6 +402,7 @@ pub fn resolve(
     }
 
     Ok(Request {
+        tool,
         docker,
         dockerfile: cfg.dockerfile.path.clone(),
         context: cfg.dockerfile.context.clone(),
@@ -420,20 +448,36 @@ pub fn resolve(
     })
 }
 
-/// The docker CLI: `$CONTAINER_TOOL` (when it is a docker), else `docker`.
-pub(crate) fn container_tool(env: Env) -> Result<String, BuildError> {
-    match non_empty(env("CONTAINER_TOOL")) {
-        Some(tool) => {
-            let base = Path::new(&tool)
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("");
-            if !base.starts_with("docker") {
-                return Err(BuildError::ContainerTool { tool });
-            }
-            Ok(tool)
-        }
-        None => Ok("docker".to_string()),
+/// The tool and its program: `--tool`, else `$CONTAINER_TOOL` (both a name
+/// or a path), else `[builder] tool`.
+pub(crate) fn container_tool(
+    flag: Option<&str>,
+    env: Env,
+    configured: Tool,
+) -> Result<(Tool, String), BuildError> {
+    let (origin, program) = match (flag, non_empty(env("CONTAINER_TOOL"))) {
+        (Some(f), _) => ("--tool", f.to_string()),
+        (None, Some(v)) => ("CONTAINER_TOOL", v),
+        (None, None) => return Ok((configured, configured.as_str().to_string())),
+    };
+    match Tool::from_program(&program) {
+        Some(tool) => Ok((tool, program)),
+        None => Err(BuildError::ContainerTool {
+            origin,
+            tool: program,
+        }),
+    }
+}
+
+/// The docker CLI for a command that only docker drives (`merge`,
+/// `docker-push`): `$CONTAINER_TOOL` when it names docker, else `docker`.
+pub(crate) fn docker_cli(env: Env, command: &'static str) -> Result<String, BuildError> {
+    match container_tool(None, env, Tool::Docker)? {
+        (Tool::Docker, program) => Ok(program),
+        (Tool::Podman, program) => Err(BuildError::DockerOnly {
+            command,
+            tool: program,
+        }),
     }
 }
 
@@ -610,6 +654,10 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         ));
     }
 
+    let podman_cross = match req.tool {
+        Tool::Podman => cross_text.clone(),
+        Tool::Docker => Vec::new(),
+    };
     let dockerfile = if req.keep_cross {
         let path = project.config.dockerfile.cross.clone();
         steps.push(Step::write(
@@ -626,7 +674,22 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
     };
 
     let mut cleanup = Vec::new();
-    if req.builder.driver != Driver::Docker {
+    let mut podman = None;
+    if req.tool == Tool::Podman {
+        let contexts = go
+            .iter()
+            .map(|g| (rewrite::CONTEXT.to_string(), g.out_dir.clone()))
+            .collect();
+        let (more, run) =
+            crate::podman::plan::steps(req, &podman_cross, dockerfile.clone(), contexts, tmp)?;
+        steps.extend(more);
+        cleanup.push(Step::run(
+            "remove the manifest list",
+            Role::RemoveList,
+            crate::podman::guard::describe(&run.program, &run.list),
+        ));
+        podman = Some(run);
+    } else if req.builder.driver != Driver::Docker {
         let cmds = builder::create_commands(&req.docker, &req.builder);
         let (first, rest) = cmds.split_first().expect("at least one create command");
         let (role, name) = if req.ephemeral {
@@ -680,17 +743,19 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         metadata_file: metadata_file.clone(),
         context: req.context.clone(),
     };
-    steps.push(Step::run("build", Role::Build, invocation.to_cmd()));
-    if let Some(untag) = req
-        .by_digest
-        .as_ref()
-        .and_then(|b| b.untag_local(&req.docker))
-    {
-        steps.push(Step::run(
-            "by digest: remove the engine's local stand-in tag",
-            Role::UntagLocal,
-            untag,
-        ));
+    if podman.is_none() {
+        steps.push(Step::run("build", Role::Build, invocation.to_cmd()));
+        if let Some(untag) = req
+            .by_digest
+            .as_ref()
+            .and_then(|b| b.untag_local(&req.docker))
+        {
+            steps.push(Step::run(
+                "by digest: remove the engine's local stand-in tag",
+                Role::UntagLocal,
+                untag,
+            ));
+        }
     }
 
     notes.extend(req.by_digest.as_ref().map(ByDigest::note));
@@ -715,11 +780,23 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         outputs: if req.outputs.is_empty() {
             vec!["build cache only".to_string()]
         } else {
-            req.outputs.iter().map(Output::describe).collect()
+            req.outputs
+                .iter()
+                .map(|o| match &podman {
+                    Some(_) => crate::podman::describe(o),
+                    None => o.describe(),
+                })
+                .collect()
         },
         builder: BuilderInfo {
-            name: req.builder.name.clone(),
-            driver: req.builder.driver.as_str().to_string(),
+            name: match &podman {
+                Some(p) => p.list.clone(),
+                None => req.builder.name.clone(),
+            },
+            driver: match req.tool {
+                Tool::Podman => "podman".to_string(),
+                Tool::Docker => req.builder.driver.as_str().to_string(),
+            },
             ephemeral: req.ephemeral,
             chosen_by: req.driver_origin.clone(),
             auto: req.auto.clone(),
@@ -749,6 +826,7 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         steps,
         cleanup,
         metadata_file,
+        podman,
     })
 }
 
@@ -882,7 +960,10 @@ pub(crate) fn run_request(
         }
         return Ok(None);
     }
-    preflight(req)?;
+    match &plan.podman {
+        Some(p) => crate::podman::preflight::check(p).map_err(BuildError::from)?,
+        None => preflight(req)?,
+    }
     let interrupt = Interrupt::install().map_err(|source| fsutil::FsError::Write {
         path: PathBuf::from("<signal handlers>"),
         source,

@@ -5,7 +5,7 @@ use crate::buildx::builder::{self, BuilderSpec};
 use crate::buildx::preflight;
 use crate::cli::BuilderCommand;
 use crate::commands::build::BuildError;
-use crate::config::{self, Driver};
+use crate::config::{self, Driver, Tool};
 use crate::exec::{self, Cmd};
 use crate::{Error, ExitStatus};
 use std::path::Path;
@@ -21,6 +21,13 @@ pub fn run(
         .ok()
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| "docker".to_string());
+    if Tool::from_program(&docker) == Some(Tool::Podman) {
+        return Err(BuildError::from(crate::podman::PodmanError::Unsupported {
+            what: "manage buildx builders".into(),
+            help: "podman builds without a builder; `xbuild builder` is for docker buildx (unset CONTAINER_TOOL or set it to docker)".into(),
+        })
+        .into());
+    }
     match cmd {
         BuilderCommand::Ls => {
             preflight::check_cli(&docker).map_err(BuildError::from)?;

@@ -75,6 +75,7 @@ pub fn run(
         format: args.format,
         kustomize: None,
         push_by_digest: false,
+        tool: None,
         no_before: false,
     };
     let probe = build::engine_probe(args.dry_run);

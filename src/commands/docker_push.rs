@@ -22,7 +22,7 @@ pub fn run(
 ) -> Result<ExitStatus, Error> {
     let project = config::load(dir, config)?;
     let env = |k: &str| std::env::var(k).ok();
-    let docker = build::container_tool(&env)?;
+    let docker = build::docker_cli(&env, "docker-push")?;
     let tags = build::tags(&project, &args.tag, &env)?;
     if tags.is_empty() {
         return Err(BuildError::NoTags.into());

@@ -123,7 +123,14 @@ pub fn render(d: &Detection, root: &Path) -> String {
         .map(|n| format!("#\n{}\n", comment(&format!("Note: {n}"))))
         .collect();
 
-    let values: [(&str, String); 7] = [
+    let values: [(&str, String); 8] = [
+        (
+            "builder.tool",
+            match &d.container_tool {
+                Some(t) => set("tool", toml_str(t)),
+                None => unset("tool", "\"docker\""),
+            },
+        ),
         ("detected", detected),
         ("notes", notes),
         (

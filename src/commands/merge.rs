@@ -177,7 +177,7 @@ pub fn run(
     args: &MergeArgs,
 ) -> Result<ExitStatus, Error> {
     let project = config::load(dir, config)?;
-    let docker = &super::build::container_tool(&|k: &str| std::env::var(k).ok())?;
+    let docker = &super::build::docker_cli(&|k: &str| std::env::var(k).ok(), "merge")?;
     for t in &args.tag {
         config::check::reference(t).map_err(|(message, help)| MergeError::Tag { message, help })?;
         if t.contains('@') {

@@ -245,11 +245,12 @@ fn makefile(root: &Path, env: &dyn Fn(&str) -> Option<String>, d: &mut Detection
         && !tool.trim().is_empty()
     {
         d.found.push(("CONTAINER_TOOL".into(), shown(&v, tool)));
-        if tool != "docker" {
-            d.notes.push(format!(
-                "The Makefile builds with CONTAINER_TOOL={tool}; xbuild drives `docker buildx`, so it needs docker with the buildx plugin."
-            ));
-            d.container_tool = Some(tool.clone());
+        match crate::config::Tool::from_program(tool) {
+            Some(crate::config::Tool::Docker) => {}
+            Some(crate::config::Tool::Podman) => d.container_tool = Some("podman".into()),
+            None => d.notes.push(format!(
+                "The Makefile builds with CONTAINER_TOOL={tool}; xbuild drives docker (buildx) or podman, so it kept the default, docker."
+            )),
         }
     }
 
@@ -363,7 +364,8 @@ mod tests {
             "{:?}",
             d.found
         );
-        assert!(d.notes.iter().any(|n| n.contains("CONTAINER_TOOL=podman")));
+        // podman is a supported tool now: nothing to warn about.
+        assert!(!d.notes.iter().any(|n| n.contains("CONTAINER_TOOL")));
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub use detect::{Detection, detect};
 pub use error::ConfigError;
 pub use model::{
     BeforeCommand, BuildConfig, BuilderConfig, BuilderNode, Config, DockerfileConfig, Driver,
-    DriverSetting, GoConfig, GoMode, ImageConfig, LintConfig, PROGRESS_MODES, Strategy,
+    DriverSetting, GoConfig, GoMode, ImageConfig, LintConfig, PROGRESS_MODES, Strategy, Tool,
     is_full_reference,
 };
 pub use paths::join;

@@ -165,6 +165,39 @@ impl DriverSetting {
     }
 }
 
+/// The container tool that builds: docker (buildx) or podman (buildah).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tool {
+    #[default]
+    Docker,
+    Podman,
+}
+
+impl Tool {
+    pub const NAMES: &'static [&'static str] = &["docker", "podman"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tool::Docker => "docker",
+            Tool::Podman => "podman",
+        }
+    }
+
+    /// The tool a CLI name or path stands for (`/usr/bin/podman`,
+    /// `docker-27`), as kubebuilder's `CONTAINER_TOOL` holds either.
+    pub fn from_program(program: &str) -> Option<Tool> {
+        let base = std::path::Path::new(program).file_name()?.to_str()?;
+        if base.starts_with("docker") {
+            Some(Tool::Docker)
+        } else if base.starts_with("podman") {
+            Some(Tool::Podman)
+        } else {
+            None
+        }
+    }
+}
+
 impl Serialize for DriverSetting {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
@@ -176,6 +209,8 @@ impl Serialize for DriverSetting {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct BuilderConfig {
+    /// `docker` (buildx) or `podman`.
+    pub tool: Tool,
     pub name: String,
     pub driver: DriverSetting,
     #[serde(serialize_with = "pairs", skip_serializing_if = "Vec::is_empty")]
@@ -363,6 +398,7 @@ impl Config {
                 context: join(root, "."),
             },
             builder: BuilderConfig {
+                tool: Tool::Docker,
                 name: "xbuild".to_string(),
                 driver: DriverSetting::Auto,
                 driver_opts: Vec::new(),

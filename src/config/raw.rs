@@ -66,6 +66,7 @@ pub struct RawDockerfile {
     expecting = "a table"
 )]
 pub struct RawBuilder {
+    pub tool: Option<S<String>>,
     pub name: Option<S<String>>,
     pub driver: Option<S<String>>,
     pub driver_opts: Option<S<KeyValues>>,

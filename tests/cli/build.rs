@@ -445,11 +445,11 @@ fn errors_before_anything_runs() {
             .stderr_contains(msg);
     }
     project()
-        .env("CONTAINER_TOOL", "podman")
+        .env("CONTAINER_TOOL", "nerdctl")
         .args(["build", "--dry-run"])
         .run()
         .status(2)
-        .stderr_contains("CONTAINER_TOOL=podman is not supported");
+        .stderr_contains("CONTAINER_TOOL=nerdctl is not supported");
     project()
         .env("PLATFORMS", "linux/amd64,bogus")
         .args(["build", "--dry-run"])

@@ -16,6 +16,7 @@ mod lint_props;
 mod makefile;
 mod merge;
 mod parse;
+mod podman;
 mod props;
 mod shell;
 mod support;

@@ -273,7 +273,7 @@ fn builder_create_with_an_appended_node_and_rm() {
 
 /// Spawns xbuild with piped stderr; returns the child and a thread that
 /// collects stderr while signalling when `marker` appears.
-fn spawn_watching(
+pub(crate) fn spawn_watching(
     project: &Project,
     args: &[&str],
     marker: &'static str,
@@ -311,7 +311,7 @@ fn spawn_watching(
     (child, rx, reader)
 }
 
-fn wait_with_deadline(child: &mut Child, secs: u64) -> std::process::ExitStatus {
+pub(crate) fn wait_with_deadline(child: &mut Child, secs: u64) -> std::process::ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if let Some(s) = child.try_wait().unwrap() {

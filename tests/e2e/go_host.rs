@@ -52,7 +52,7 @@ fn pushed_platforms(reference: &str) -> Vec<String> {
 }
 
 /// Runs each platform's image from the registry; it must print its platform.
-fn assert_runs_as_each_platform(reference: &str) {
+pub(crate) fn assert_runs_as_each_platform(reference: &str) {
     for platform in PLATFORMS {
         let out = Cmd::new("docker")
             .args([

@@ -7,6 +7,7 @@ mod build;
 mod go_host;
 mod kubebuilder;
 mod merge;
+mod podman;
 mod precommit;
 mod preflight;
 mod smoke;

@@ -22,6 +22,9 @@ impl Resolver<'_> {
                 );
             }
         }
+        if let Some(t) = self.choice(&raw.tool, "builder.tool", Tool::NAMES) {
+            out.tool = Tool::from_program(t).unwrap_or_default();
+        }
         if let Some(d) = self.choice(&raw.driver, "builder.driver", DriverSetting::NAMES) {
             out.driver = DriverSetting::from_name(d).unwrap_or_default();
         }
