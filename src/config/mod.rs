@@ -24,6 +24,7 @@
 pub mod check;
 mod detect;
 mod error;
+pub mod images;
 mod makefile;
 mod model;
 mod parse;
@@ -37,6 +38,7 @@ mod words;
 pub use check::split_tag;
 pub use detect::{Detection, detect};
 pub use error::ConfigError;
+pub use images::ImageEntry;
 pub use model::{
     BeforeCommand, BuildConfig, BuilderConfig, BuilderNode, Config, DockerfileConfig, Driver,
     GoConfig, GoMode, ImageConfig, LintConfig, PROGRESS_MODES, Strategy, is_full_reference,

@@ -28,6 +28,12 @@ pub struct Config {
     pub build: BuildConfig,
     pub go: GoConfig,
     pub lint: LintConfig,
+    /// `[images.NAME]`: several images built together; empty for one image.
+    #[serde(
+        serialize_with = "super::images::serialize",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub images: Vec<super::images::ImageEntry>,
     /// The file this came from, for errors found after loading; `None` when
     /// there was no xbuild.toml.
     #[serde(skip)]
@@ -346,6 +352,7 @@ impl Config {
                 flags: Vec::new(),
             },
             lint: LintConfig::default(),
+            images: Vec::new(),
             source: None,
         }
     }

@@ -74,6 +74,7 @@ pub fn parse(text: &str, name: &str, file: &Path) -> Result<Parsed, ConfigError>
             "build" => Deserialize::deserialize(value).map(|v| raw.build = v),
             "go" => Deserialize::deserialize(value).map(|v| raw.go = v),
             "lint" => Deserialize::deserialize(value).map(|v| raw.lint = v),
+            "images" => Deserialize::deserialize(value).map(|v| raw.images = in_file_order(v)),
             other => {
                 problems.push(unknown_key(&source, other, "", key.span()));
                 continue;
@@ -88,6 +89,15 @@ pub fn parse(text: &str, name: &str, file: &Path) -> Result<Parsed, ConfigError>
         source,
         problems,
     })
+}
+
+/// TOML tables are unordered maps; the spans give the file's order back.
+fn in_file_order<T>(
+    map: std::collections::BTreeMap<String, toml::Spanned<T>>,
+) -> Vec<(String, toml::Spanned<T>)> {
+    let mut list: Vec<_> = map.into_iter().collect();
+    list.sort_by_key(|(_, v)| v.span().start);
+    list
 }
 
 /// `[image]`, `[[builder.nodes]]`, or "the top level", for messages.
