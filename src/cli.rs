@@ -44,6 +44,10 @@ pub enum Command {
     #[command(visible_alias = "docker-buildx")]
     Build(BuildArgs),
 
+    /// Build several images in one `docker buildx bake` (the `[images.NAME]`
+    /// tables of xbuild.toml, or `[image]`), or print its definition.
+    Bake(BakeArgs),
+
     /// Cross-compile the Dockerfile's Go binary on this machine, for each
     /// platform.
     ///
@@ -175,6 +179,17 @@ pub struct BuildArgs {
     /// Output format of the plan (--dry-run) or of the final summary.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+
+    /// The images to build: NAMEs of `[images.NAME]` tables in xbuild.toml
+    /// [default: all of them]. Without `[images]`, one argument is the build
+    /// context, as for `docker buildx build` [default: [dockerfile] context].
+    #[arg(value_name = "NAME|CONTEXT")]
+    pub names: Vec<String>,
+
+    /// The Dockerfile, for one image [default: CONTEXT/Dockerfile when a
+    /// context is given, else [dockerfile] path].
+    #[arg(long = "file", short = 'f', value_name = "PATH")]
+    pub file: Option<PathBuf>,
 }
 
 /// Where `build` compiles the Go binary.
@@ -289,10 +304,27 @@ pub enum StrategyArg {
 }
 
 #[derive(Debug, Args)]
+pub struct BakeArgs {
+    /// Print the bake definition (JSON, buildx's file format) on stdout and
+    /// build nothing.
+    #[arg(long)]
+    pub print: bool,
+
+    #[command(flatten)]
+    pub build: BuildArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct CrossArgs {
-    /// The Dockerfile to read [default: from xbuild.toml, else ./Dockerfile].
-    #[arg(long, short = 'f', value_name = "PATH")]
+    /// The Dockerfile to read [default: CONTEXT/Dockerfile when a context is
+    /// given, else from xbuild.toml, else ./Dockerfile].
+    #[arg(long, short = 'f', visible_alias = "file", value_name = "PATH")]
     pub dockerfile: Option<PathBuf>,
+
+    /// The build context, as for `docker buildx build`: its Dockerfile is
+    /// read unless -f says otherwise.
+    #[arg(value_name = "CONTEXT")]
+    pub context: Option<PathBuf>,
 
     /// Where to write the result; `-` for stdout [default: from xbuild.toml,
     /// else Dockerfile.cross next to the Dockerfile].

@@ -74,6 +74,10 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Go(#[from] crate::golang::GoError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Bake(#[from] crate::bake::plan::BakeError),
 }
 
 impl Error {

@@ -1,5 +1,6 @@
 //! One file per subcommand; [`dispatch`] runs the one the user asked for.
 
+pub mod bake;
 pub mod build;
 pub mod builder;
 pub mod config;
@@ -22,6 +23,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Config(args) => config::run(dir, config, &args),
         Command::Cross(args) => cross::run(dir, config, &args),
         Command::Build(args) => build::run(dir, config, &args),
+        Command::Bake(args) => bake::run(dir, config, &args),
         Command::GoBuild(args) => go_build::run(dir, config, &args),
         Command::Builder(cmd) => builder::run(dir, config, &cmd),
         Command::Lint(args) => lint::run(dir, config, &args),

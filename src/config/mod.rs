@@ -32,7 +32,7 @@ mod paths;
 mod raw;
 mod resolve;
 mod source;
-mod suggest;
+pub(crate) mod suggest;
 mod words;
 
 pub use check::split_tag;
