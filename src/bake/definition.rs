@@ -7,6 +7,11 @@
 //! one builder. Paths are as xbuild resolved them (relative to the
 //! directory xbuild runs in, like the build's flags).
 //!
+//! bake reads every string of a JSON definition as an HCL template (checked
+//! on buildx 0.13: `${TARGETARCH}` in `dockerfile-inline` is an error, an
+//! unknown bake variable), so `${` and `%{` are written `$${` and `%%{`,
+//! HCL's escapes, and reach BuildKit unchanged.
+//!
 //! The JSON is buildx's own file format, so `xbuild bake --print` output
 //! can be committed and run by hand (after `xbuild go-build` when it uses
 //! host Go binaries).
@@ -55,6 +60,16 @@ fn attest(kind: &str, value: &str) -> String {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => format!("type={kind}"),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => format!("type={kind},disabled=true"),
         attrs => format!("type={kind},{attrs}"),
+    }
+}
+
+/// Every string made literal for bake's HCL template interpolation.
+fn escape(v: &mut Value) {
+    match v {
+        Value::String(s) => *s = s.replace("${", "$${").replace("%{", "%%{"),
+        Value::Array(items) => items.iter_mut().for_each(escape),
+        Value::Object(map) => map.values_mut().for_each(escape),
+        _ => {}
     }
 }
 
@@ -130,10 +145,12 @@ impl Definition {
             .iter()
             .map(|t| (t.name.clone(), t.to_json()))
             .collect();
-        json!({
+        let mut v = json!({
             "group": { "default": { "targets": names } },
             "target": targets,
-        })
+        });
+        escape(&mut v);
+        v
     }
 
     /// The definition as the file buildx reads.
@@ -174,7 +191,7 @@ mod tests {
         Target {
             name: name.into(),
             context: PathBuf::from("."),
-            dockerfile: "FROM scratch AS x\n".into(),
+            dockerfile: "FROM scratch AS x\nCOPY ${TARGETARCH}/m %{x} /\n".into(),
             target: Some("x".into()),
             contexts: vec![("xbuild-go".into(), PathBuf::from("/p/bin/xbuild"))],
             platforms: vec![
@@ -206,7 +223,7 @@ mod tests {
             v["target"]["agent"],
             json!({
                 "context": ".",
-                "dockerfile-inline": "FROM scratch AS x\n",
+                "dockerfile-inline": "FROM scratch AS x\nCOPY $${TARGETARCH}/m %%{x} /\n",
                 "target": "x",
                 "contexts": {"xbuild-go": "/p/bin/xbuild"},
                 "platforms": ["linux/amd64", "linux/arm64"],
