@@ -66,6 +66,10 @@ pub fn parse(text: &str, name: &str, file: &Path) -> Result<Parsed, ConfigError>
             });
             continue;
         }
+        if section == "images" {
+            images(&source, value, &mut raw, &mut problems);
+            continue;
+        }
         let value = ValueDeserializer::from(value);
         let result = match section {
             "image" => Deserialize::deserialize(value).map(|v| raw.image = v),
@@ -74,7 +78,6 @@ pub fn parse(text: &str, name: &str, file: &Path) -> Result<Parsed, ConfigError>
             "build" => Deserialize::deserialize(value).map(|v| raw.build = v),
             "go" => Deserialize::deserialize(value).map(|v| raw.go = v),
             "lint" => Deserialize::deserialize(value).map(|v| raw.lint = v),
-            "images" => Deserialize::deserialize(value).map(|v| raw.images = in_file_order(v)),
             other => {
                 problems.push(unknown_key(&source, other, "", key.span()));
                 continue;
@@ -91,13 +94,25 @@ pub fn parse(text: &str, name: &str, file: &Path) -> Result<Parsed, ConfigError>
     })
 }
 
-/// TOML tables are unordered maps; the spans give the file's order back.
-fn in_file_order<T>(
-    map: std::collections::BTreeMap<String, toml::Spanned<T>>,
-) -> Vec<(String, toml::Spanned<T>)> {
-    let mut list: Vec<_> = map.into_iter().collect();
-    list.sort_by_key(|(_, v)| v.span().start);
-    list
+/// `[images.NAME]`, one table at a time (a problem in one does not hide
+/// the others), in file order (TOML tables are unordered maps; the spans
+/// give the order back).
+fn images(
+    src: &ConfigSource,
+    value: toml::Spanned<toml::de::DeValue<'_>>,
+    raw: &mut RawConfig,
+    problems: &mut Vec<ConfigError>,
+) {
+    let toml::de::DeValue::Table(table) = value.into_inner() else {
+        return;
+    };
+    for (key, entry) in table {
+        match Deserialize::deserialize(ValueDeserializer::from(entry)) {
+            Ok(v) => raw.images.push((key.get_ref().to_string(), v)),
+            Err(err) => problems.push(from_toml(src, "images", &err)),
+        }
+    }
+    raw.images.sort_by_key(|(_, v)| v.span().start);
 }
 
 /// `[image]`, `[[builder.nodes]]`, or "the top level", for messages.

@@ -1,6 +1,7 @@
 //! Integration tests that run the xbuild binary: exit code, stdout, stderr
 //! and the files it writes. None of them needs Docker.
 
+mod bake;
 mod build;
 mod config;
 mod cross;

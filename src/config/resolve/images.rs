@@ -21,6 +21,19 @@ impl Resolver<'_> {
     fn image_entry(&mut self, key: &str, raw: &RawImageEntry, config: &Config) -> ImageEntry {
         let table = join_key("images", key);
         let k = |name: &str| join_key(&table, name);
+        if !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && let Some(at) = self.src.key_span_of(&table)
+        {
+            self.invalid(
+                &table,
+                &(at.offset()..at.offset() + at.len()),
+                &format!("{key:?} cannot name a bake target"),
+                "invalid image name",
+                "name the table with letters, digits, '-' and '_' only, e.g. [images.controller]",
+            );
+        }
         let mut out = ImageEntry {
             key: key.to_string(),
             image: config.image.clone(),
