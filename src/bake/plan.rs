@@ -384,12 +384,16 @@ fn merge(project: &Project, parts: Vec<Part>, tmp: &Path) -> BakePlan {
     }
 
     let metadata_file = tmp.join("metadata.json");
-    let bake = definition.command(
-        &first.req.docker,
-        &first.req.builder.name,
-        &metadata_file,
-        first.req.progress.as_deref(),
-    );
+    // buildx 0.13 writes each `dockerfile-inline` to a file in $TMPDIR and
+    // never removes it: in xbuild's temporary directory it goes with it.
+    let bake = definition
+        .command(
+            &first.req.docker,
+            &first.req.builder.name,
+            &metadata_file,
+            first.req.progress.as_deref(),
+        )
+        .env("TMPDIR", tmp.display().to_string());
     let names: Vec<&str> = parts.iter().map(|p| p.entry.key.as_str()).collect();
     steps.push(Step::run(
         format!("bake {}", names.join(", ")),

@@ -2,6 +2,7 @@
 //! registry and QEMU. Start it with `ci/e2e-env.sh`; run with
 //! `cargo test --features e2e --test e2e`.
 
+mod bake;
 mod build;
 mod go_host;
 mod precommit;
