@@ -13,6 +13,7 @@
 pub mod definition;
 pub mod metadata;
 pub mod plan;
+pub mod propose;
 
 use crate::cli::{BuildArgs, OutputFormat};
 use crate::commands::build::{self as single};

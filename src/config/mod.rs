@@ -36,7 +36,7 @@ pub(crate) mod suggest;
 mod words;
 
 pub use check::split_tag;
-pub use detect::{Detection, detect};
+pub use detect::{Detection, detect, is_secondary, named_dockerfiles};
 pub use error::ConfigError;
 pub use images::ImageEntry;
 pub use model::{

@@ -384,3 +384,68 @@ fn file_and_context_arguments_for_one_image() {
             .starts_with("FROM --platform=${BUILDPLATFORM} golang AS b\n")
     );
 }
+
+#[test]
+fn init_proposes_the_images_commented_out() {
+    let t = Test::new()
+        .file("Dockerfile", DOCKERFILE)
+        .file("Dockerfile.webhook", WEBHOOK)
+        .file("Dockerfile.dev", "FROM busybox\n")
+        .file("go.mod", "module example.com/op\n\ngo 1.19\n");
+    let out = t.args(["init"]).run().status(0);
+    let written = out.read("xbuild.toml");
+    let block = &written[written.find("\n# Several images").expect("a proposal")..];
+    assert_eq!(
+        block,
+        r#"
+# Several images: Dockerfile has 2 final stages (controller, agent); the
+# repository also has Dockerfile.webhook. To build them together (one `docker
+# buildx bake`: one builder, shared stages, each Go build once), uncomment
+# these tables; each image inherits what it does not set from [image],
+# [dockerfile] and [build], and `xbuild build NAME` builds one of them.
+#
+# [images.controller]
+# name = "op-controller"
+# target = "controller"
+#
+# [images.agent]
+# name = "op-agent"
+# target = "agent"
+#
+# [images.webhook]
+# name = "op-webhook"
+# dockerfile = "Dockerfile.webhook"
+"#
+    );
+    // Uncommented, it is three images.
+    let head = &written[..written.len() - block.len()];
+    let tables: String = block
+        .lines()
+        .filter_map(|l| l.strip_prefix("# "))
+        .filter(|l| l.starts_with("[images.") || l.contains(" = \""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(out.path().join("xbuild.toml"), format!("{head}\n{tables}")).unwrap();
+    let again = Test::new()
+        .file("Dockerfile", DOCKERFILE)
+        .file("Dockerfile.webhook", WEBHOOK)
+        .file(
+            "xbuild.toml",
+            std::fs::read_to_string(out.path().join("xbuild.toml")).unwrap(),
+        );
+    let v = dry(again, &["--go", "container"]);
+    assert_eq!(
+        v["bake"]["group"]["default"]["targets"],
+        json!(["controller", "agent", "webhook"])
+    );
+}
+
+#[test]
+fn init_proposes_nothing_for_one_image() {
+    let out = Test::new()
+        .file("Dockerfile", WEBHOOK)
+        .args(["init", "--stdout"])
+        .run()
+        .status(0);
+    assert!(!out.stdout.contains("[images."), "{}", out.stdout);
+}
