@@ -50,7 +50,10 @@ pub struct ImageEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     pub context: PathBuf,
-    #[serde(serialize_with = "pairs", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        serialize_with = "super::model::pairs",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub args: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub output: Vec<String>,
@@ -68,14 +71,6 @@ pub fn serialize<S: Serializer>(list: &[ImageEntry], s: S) -> Result<S::Ok, S::E
     let mut map = s.serialize_map(Some(list.len()))?;
     for e in list {
         map.serialize_entry(&e.key, e)?;
-    }
-    map.end()
-}
-
-fn pairs<S: Serializer>(list: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
-    let mut map = s.serialize_map(Some(list.len()))?;
-    for (k, v) in list {
-        map.serialize_entry(k, v)?;
     }
     map.end()
 }

@@ -412,7 +412,7 @@ fn platforms<S: Serializer>(list: &[Platform], s: S) -> Result<S::Ok, S::Error> 
     seq.end()
 }
 
-fn pairs<S: Serializer>(list: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn pairs<S: Serializer>(list: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
     let mut map = s.serialize_map(Some(list.len()))?;
     for (k, v) in list {
         map.serialize_entry(k, v)?;

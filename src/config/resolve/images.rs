@@ -5,7 +5,7 @@ use super::{Resolver, Split, join};
 use crate::config::check;
 use crate::config::images::{ImageEntry, RawImageEntry};
 use crate::config::model::Config;
-use crate::config::raw::{S, Strings};
+use crate::config::raw::{RawImage, S};
 use crate::config::source::join_key;
 use std::path::PathBuf;
 
@@ -43,59 +43,12 @@ impl Resolver<'_> {
             args: config.build.args.clone(),
             output: config.build.output.clone(),
         };
-        if let Some(name) = &raw.name {
-            match check::image_name(name.get_ref()) {
-                Ok(()) => out.image.name = Some(name.get_ref().clone()),
-                Err((message, help)) => self.invalid(
-                    &k("name"),
-                    &name.span(),
-                    &message,
-                    "not an image name",
-                    &help,
-                ),
-            }
-        }
-        if let Some(tags) = &raw.tags {
-            let mut resolved = Vec::new();
-            for (tag, at) in self.strings(tags, &k("tags"), Split::Whole) {
-                match check::tag(&tag) {
-                    Ok(()) if !resolved.contains(&tag) => resolved.push(tag),
-                    Ok(()) => {}
-                    Err((message, help)) => self.invalid(
-                        &k("tags"),
-                        &at,
-                        &message,
-                        "not a tag or image reference",
-                        &help,
-                    ),
-                }
-            }
-            if resolved.is_empty() {
-                self.invalid(
-                    &k("tags"),
-                    &tags.span(),
-                    "there are no tags",
-                    "empty",
-                    "give at least one tag, or remove the key to inherit [image] tags",
-                );
-            } else {
-                out.image.tags = resolved;
-            }
-        }
-        if let Some(platforms) = &raw.platforms {
-            let list = self.platforms(platforms, &k("platforms"));
-            if !list.is_empty() {
-                out.image.platforms = list;
-            } else if matches!(platforms.get_ref(), Strings::Many(v) if v.is_empty()) {
-                self.invalid(
-                    &k("platforms"),
-                    &platforms.span(),
-                    "there are no platforms",
-                    "empty",
-                    "list at least one, or remove the key to inherit [image] platforms",
-                );
-            }
-        }
+        let image = RawImage {
+            name: raw.name.clone(),
+            tags: raw.tags.clone(),
+            platforms: raw.platforms.clone(),
+        };
+        self.image_keys(&image, &mut out.image, &table);
         if let Some(path) = self.path(&raw.dockerfile, &k("dockerfile")) {
             out.dockerfile = path;
         }
