@@ -49,7 +49,8 @@ timed() {
   printf '\n=== %s: %s\n' "$name" "$*" >>"$log"
   t0=$(date +%s.%N)
   if ! (cd "$work/p" && "$@") >>"$log" 2>&1; then
-    echo "bench: $name failed; last lines of the log:" >&2
+    cp "$log" "${TMPDIR:-/tmp}/bench-bake-failed.log"
+    echo "bench: $name failed (whole log: ${TMPDIR:-/tmp}/bench-bake-failed.log); last lines:" >&2
     tail -40 "$log" >&2
     exit 1
   fi
