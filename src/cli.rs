@@ -48,6 +48,32 @@ pub enum Command {
     /// tables of xbuild.toml, or `[image]`), or print its definition.
     Bake(BakeArgs),
 
+    /// The Makefile's docker-build: build the image for one platform (the
+    /// engine's own, or --platform) and load it into the local image store
+    /// under its tags, with the same Dockerfile rewrite and host Go as
+    /// `build`.
+    DockerBuild(DockerBuildArgs),
+
+    /// The Makefile's docker-push: push the image docker-build loaded, under
+    /// the same tags, and print the digest the registry holds.
+    DockerPush(DockerPushArgs),
+
+    /// Merge images pushed by digest (one per runner) into one index and tag
+    /// it: `docker buildx imagetools create`, after checking every source is
+    /// in the registry, then reading the index back.
+    ///
+    /// A SOURCE is NAME@sha256:..., a bare sha256:... (in the first tag's
+    /// repository) or the path of a JSON summary written by
+    /// `xbuild build --push-by-digest --format json`. Each source's platforms
+    /// must be in the index exactly once. Attestation entries (provenance,
+    /// SBOM) are kept unless [build] provenance and sbom are both off.
+    #[command(verbatim_doc_comment)]
+    Merge(MergeArgs),
+
+    /// Generate CI configuration.
+    #[command(subcommand)]
+    Ci(CiCommand),
+
     /// Cross-compile the Dockerfile's Go binary on this machine, for each
     /// platform.
     ///
@@ -88,6 +114,27 @@ pub enum Command {
     /// Tools for looking inside xbuild.
     #[command(subcommand)]
     Debug(DebugCommand),
+
+    /// Print a shell completion script.
+    ///
+    /// bash: `source <(xbuild completions bash)`, or save it as
+    /// ~/.local/share/bash-completion/completions/xbuild. zsh: save it as
+    /// _xbuild in a directory of $fpath. fish: save it as
+    /// ~/.config/fish/completions/xbuild.fish.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff), or write one page per command into DIR.
+    ///
+    /// `xbuild man | man -l -` shows it.
+    Man {
+        /// Write xbuild.1 and xbuild-COMMAND.1 here instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Output format of `build`.
@@ -171,6 +218,17 @@ pub struct BuildArgs {
     #[arg(long = "go", value_enum, value_name = "MODE")]
     pub go: Option<GoModeArg>,
 
+    /// Do not run the [build] before commands (CI runs them once, in their
+    /// own job, not on every platform's runner).
+    #[arg(long)]
+    pub no_before: bool,
+
+    /// Push the image to the repository by digest only, touching no tag (one
+    /// runner per platform; `xbuild merge` then writes the tag). The
+    /// repository is --tag REPO (without a tag), else [image] name.
+    #[arg(long, conflicts_with_all = ["push", "load", "output"])]
+    pub push_by_digest: bool,
+
     /// Print the plan (every command line, with its environment) and run
     /// nothing.
     #[arg(long)]
@@ -179,6 +237,13 @@ pub struct BuildArgs {
     /// Output format of the plan (--dry-run) or of the final summary.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+
+    /// After a successful push, set the image named by [build]
+    /// kustomize-image (default controller) in DIR/kustomization.yaml to the
+    /// pushed repository and digest, as `kustomize edit set image` does
+    /// [default: [build] kustomize].
+    #[arg(long, value_name = "DIR")]
+    pub kustomize: Option<PathBuf>,
 
     /// The images to build: NAMEs of `[images.NAME]` tables in xbuild.toml
     /// [default: all of them]. Without `[images]`, one argument is the build
@@ -190,6 +255,112 @@ pub struct BuildArgs {
     /// context is given, else [dockerfile] path].
     #[arg(long = "file", short = 'f', value_name = "PATH")]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DockerBuildArgs {
+    /// The one platform to build [default: the docker engine's].
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+
+    /// Image reference to tag (repeatable) [default: $IMG, else [image] name
+    /// and tags].
+    #[arg(long, short = 't', value_name = "REF")]
+    pub tag: Vec<String>,
+
+    /// A build argument NAME=VALUE (repeatable); NAME alone takes the value
+    /// from the environment.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub build_arg: Vec<String>,
+
+    /// The stage to build [default: [dockerfile] target, else the last stage].
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// The buildx driver [default: docker, the engine's own builder, as
+    /// `docker build` uses].
+    #[arg(long, value_name = "NAME")]
+    pub driver: Option<String>,
+
+    /// Do not use the build cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// buildx progress output: auto, plain, tty, quiet or rawjson.
+    #[arg(long, value_name = "MODE")]
+    pub progress: Option<String>,
+
+    /// Where the Go binary is compiled (as for `build`) [default: [go] mode,
+    /// else auto].
+    #[arg(long = "go", value_enum, value_name = "MODE")]
+    pub go: Option<GoModeArg>,
+
+    /// Print the plan and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format of the plan (--dry-run) or of the final summary.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DockerPushArgs {
+    /// Image reference to push (repeatable) [default: $IMG, else [image]
+    /// name and tags].
+    #[arg(long, short = 't', value_name = "REF")]
+    pub tag: Vec<String>,
+
+    /// After the push, set the pushed digest in DIR/kustomization.yaml (see
+    /// `build --kustomize`) [default: [build] kustomize].
+    #[arg(long, value_name = "DIR")]
+    pub kustomize: Option<PathBuf>,
+
+    /// Print the commands and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The reference to write (repeatable).
+    #[arg(long, short = 't', value_name = "REF", required = true)]
+    pub tag: Vec<String>,
+
+    /// The images to merge: NAME@sha256:..., sha256:..., or a JSON summary file.
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<String>,
+
+    /// Print the commands and run nothing (summary files are still read).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Write .github/workflows/xbuild.yml: one native runner per platform
+    /// pushing by digest, then a job that merges the digests into the tags.
+    Github(CiGithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiGithubArgs {
+    /// Print the workflow instead of writing it.
+    #[arg(long)]
+    pub stdout: bool,
+
+    /// Overwrite an existing workflow file.
+    #[arg(long)]
+    pub force: bool,
+
+    /// How the workflow installs xbuild: the argument list of `cargo install`
+    /// [default: --git URL of the xbuild repository, see README].
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    pub install: Option<String>,
 }
 
 /// Where `build` compiles the Go binary.
@@ -275,6 +446,14 @@ pub struct InitArgs {
     /// Print the file to stdout instead of writing it.
     #[arg(long)]
     pub stdout: bool,
+
+    /// Instead of xbuild.toml, rewrite the Makefile's docker-build,
+    /// docker-push and docker-buildx recipes to call xbuild (target names,
+    /// prerequisites, help comments and everything else stay as they are)
+    /// and print the diff. A recipe that is not the kubebuilder scaffold's
+    /// is refused.
+    #[arg(long, conflicts_with = "force")]
+    pub makefile: bool,
 }
 
 #[derive(Debug, Args)]

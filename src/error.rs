@@ -78,6 +78,34 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Bake(#[from] crate::bake::plan::BakeError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    MakefileRewrite(#[from] crate::config::makefile_rewrite::RewriteError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    DockerBuild(#[from] crate::commands::docker_build::DockerBuildError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Digest(#[from] crate::buildx::digest::DigestError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Kustomize(#[from] crate::kustomize::KustomizeError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    ReadBack(#[from] crate::commands::by_digest_summary::ReadBackError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Merge(#[from] crate::commands::merge::MergeError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Ci(#[from] crate::commands::ci::CiError),
 }
 
 impl Error {
@@ -89,9 +117,21 @@ impl Error {
             Error::Pipeline(e) => e.exit_code(),
             Error::Exec(crate::exec::ExecError::Failed { .. }) => 1,
             Error::Go(e) => e.exit_code(),
+            Error::Digest(_) => 1,
+            Error::ReadBack(_) => 1,
+            Error::Merge(e) => e.exit_code(),
             _ => 2,
         }
     }
+}
+
+/// The error's message and help on a few plain lines (for annotations).
+pub fn summary(err: &Error) -> String {
+    let mut s = err.to_string();
+    if let Some(help) = err.help() {
+        s.push_str(&format!("\nhelp: {help}"));
+    }
+    s
 }
 
 /// Prints an error to stderr as a miette report.

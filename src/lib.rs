@@ -18,8 +18,10 @@ pub mod dockerfile;
 pub mod error;
 pub mod exec;
 pub mod fsutil;
+pub mod github;
 pub mod golang;
 pub mod interrupt;
+pub mod kustomize;
 pub mod lint;
 pub mod pipeline;
 pub mod plan;
@@ -49,6 +51,7 @@ where
         Ok(status) => status.code(),
         Err(err) => {
             let code = err.exit_code();
+            github::error("xbuild", &error::summary(&err));
             error::report(err);
             code
         }

@@ -198,7 +198,7 @@ fn run_step(
             *guard = Some(BuilderGuard::arm(docker, &plan.builder.name));
             captured(step)?;
         }
-        Role::AppendNode => captured(step)?,
+        Role::AppendNode | Role::UntagLocal => captured(step)?,
         Role::EnsureBuilder => {
             if builder::exists(docker, &plan.builder.name)? {
                 eprintln!("    builder {} exists: reusing it", plan.builder.name);

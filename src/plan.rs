@@ -30,6 +30,9 @@ pub enum Role {
     Build,
     /// Cleanup: `docker buildx rm`.
     RemoveBuilder,
+    /// `docker image rm` of the engine's local copy of the docker driver's
+    /// by-digest stand-in tag (the registry keeps it; see `by_digest`).
+    UntagLocal,
 }
 
 /// One step.

@@ -62,6 +62,13 @@ pub enum BakeError {
     )]
     KeepCross,
 
+    #[error("{flag} does not apply to a bake (yet)")]
+    #[diagnostic(
+        code(xbuild::bake::not_in_bake),
+        help("build the images one at a time with a config without [images.NAME] tables")
+    )]
+    NotInBake { flag: &'static str },
+
     #[error("no image {name:?} in xbuild.toml")]
     #[diagnostic(code(xbuild::bake::unknown_image), help("{help}"))]
     UnknownImage { name: String, help: String },
@@ -253,6 +260,14 @@ pub fn make(project: &Project, args: &BuildArgs, env: Env, tmp: &Path) -> Result
     }
     if args.keep_cross {
         return Err(BakeError::KeepCross.into());
+    }
+    for (set, flag) in [
+        (args.push_by_digest, "--push-by-digest"),
+        (args.kustomize.is_some(), "--kustomize"),
+    ] {
+        if set {
+            return Err(BakeError::NotInBake { flag }.into());
+        }
     }
 
     let mut parts: Vec<Part> = Vec::new();

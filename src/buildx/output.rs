@@ -68,6 +68,9 @@ impl Output {
     pub fn describe(&self) -> String {
         let dest = self.dest.as_deref().unwrap_or("");
         match self.kind.as_str() {
+            _ if self.push && self.spec.contains("push-by-digest=true") => {
+                "pushed to the registry by digest (no tag)".to_string()
+            }
             _ if self.push => "pushed to the registry".to_string(),
             "image" => "kept in the builder (type=image without push)".to_string(),
             "docker" if dest.is_empty() => "loaded into the docker image store".to_string(),

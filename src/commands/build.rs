@@ -7,10 +7,13 @@
 //! then defaults.
 
 use crate::buildx::builder::{self, BuilderSpec};
+use crate::buildx::by_digest::ByDigest;
 use crate::buildx::command::{BuildInvocation, DockerfileInput};
+use crate::buildx::imagetools;
 use crate::buildx::output::Output;
 use crate::buildx::preflight;
 use crate::cli::{BuildArgs, GoModeArg, OutputFormat};
+use crate::commands::by_digest_summary::{self, Pushed};
 use crate::config::{self, Driver, GoMode, Project};
 use crate::cross::{Action, CrossPlan};
 use crate::dockerfile::{self, StageGraph};
@@ -131,6 +134,26 @@ pub enum BuildError {
     )]
     ContainerTool { tool: String },
 
+    #[error("--push-by-digest pushes no tag, so {origin} {tags:?} would be ignored")]
+    #[diagnostic(
+        code(xbuild::build::by_digest_tags),
+        help(
+            "give the repository alone (--tag {repository}) or set [image] name, and write the tags with `xbuild merge --tag REF DIGEST...`"
+        )
+    )]
+    ByDigestTags {
+        origin: &'static str,
+        tags: Vec<String>,
+        repository: String,
+    },
+
+    #[error("--push-by-digest needs a repository to push to")]
+    #[diagnostic(
+        code(xbuild::build::by_digest_repository),
+        help("pass --tag REPO (without a tag) or set [image] name in xbuild.toml")
+    )]
+    ByDigestRepository,
+
     #[error(transparent)]
     #[diagnostic(transparent)]
     Preflight(#[from] preflight::PreflightError),
@@ -167,6 +190,12 @@ pub struct Request {
     /// Where the Go binary is compiled, and which setting said so.
     pub go: GoMode,
     pub go_origin: GoOrigin,
+    /// The directory whose kustomization gets the pushed digest.
+    pub kustomize: Option<PathBuf>,
+    /// `--push-by-digest`: where (the outputs and tags are set for it).
+    pub by_digest: Option<ByDigest>,
+    /// `--no-before`: the `before` commands are left out of the plan.
+    pub no_before: bool,
 }
 
 /// Which setting chose the Go mode (the plan's note says it).
@@ -190,29 +219,9 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
     let cfg = &project.config;
     let root = &project.root;
 
-    let docker = match non_empty(env("CONTAINER_TOOL")) {
-        Some(tool) => {
-            let base = Path::new(&tool)
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("");
-            if !base.starts_with("docker") {
-                return Err(BuildError::ContainerTool { tool });
-            }
-            tool
-        }
-        None => "docker".to_string(),
-    };
-
+    let docker = container_tool(env)?;
     let platforms = platforms(args.platform.as_deref(), &cfg.image.platforms, env)?;
-
-    let tags = if !args.tag.is_empty() {
-        checked_references(&args.tag, "--tag")?
-    } else if let Some(img) = non_empty(env("IMG")) {
-        checked_references(&[img], "$IMG")?
-    } else {
-        cfg.image.references()
-    };
+    let tags = tags(project, &args.tag, env)?;
 
     let cli_outputs = args.push || args.load || !args.output.is_empty();
     let (push, load, specs) = if cli_outputs {
@@ -243,10 +252,6 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
             spec.clone()
         };
         outputs.push(Output::from_spec(&checked));
-    }
-    let unnamed = |o: &Output| o.name.as_deref().is_none_or(|n| n.trim().is_empty());
-    if outputs.iter().any(|o| o.push && unnamed(o)) && tags.is_empty() {
-        return Err(BuildError::NoTags);
     }
 
     let build_args = build_args(&cfg.build.args, &args.build_arg, env)?;
@@ -289,6 +294,24 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
         nodes: cfg.builder.nodes.clone(),
     };
 
+    let by_digest = if args.push_by_digest {
+        let repository = by_digest_repository(args, cfg, env)?;
+        let by_digest = ByDigest::new(&repository, driver, &platforms);
+        outputs = vec![by_digest.output()];
+        Some(by_digest)
+    } else {
+        None
+    };
+    let tags = if by_digest.is_some() {
+        Vec::new()
+    } else {
+        tags
+    };
+    let unnamed = |o: &Output| o.name.as_deref().is_none_or(|n| n.trim().is_empty());
+    if outputs.iter().any(|o| o.push && unnamed(o)) && tags.is_empty() {
+        return Err(BuildError::NoTags);
+    }
+
     let progress = args.progress.clone().or_else(|| cfg.build.progress.clone());
     if let Some(p) = &progress
         && !config::PROGRESS_MODES.contains(&p.as_str())
@@ -302,7 +325,6 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
         context: cfg.dockerfile.context.clone(),
         platforms,
         tags,
-        outputs,
         build_args,
         target: args
             .target
@@ -328,7 +350,75 @@ pub fn resolve(project: &Project, args: &BuildArgs, env: Env) -> Result<Request,
             (None, Some(_)) => GoOrigin::Config,
             (None, None) => GoOrigin::Default,
         },
+        // xbuild.toml's applies to the builds that push; the flag must.
+        kustomize: args.kustomize.as_ref().map(|d| root.join(d)).or_else(|| {
+            cfg.build
+                .kustomize
+                .clone()
+                .filter(|_| outputs.iter().any(|o| o.push))
+        }),
+        outputs,
+        by_digest,
+        no_before: args.no_before,
     })
+}
+
+/// The docker CLI: `$CONTAINER_TOOL` (when it is a docker), else `docker`.
+pub(crate) fn container_tool(env: Env) -> Result<String, BuildError> {
+    match non_empty(env("CONTAINER_TOOL")) {
+        Some(tool) => {
+            let base = Path::new(&tool)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("");
+            if !base.starts_with("docker") {
+                return Err(BuildError::ContainerTool { tool });
+            }
+            Ok(tool)
+        }
+        None => Ok("docker".to_string()),
+    }
+}
+
+/// The image references: `--tag`, else `$IMG`, else the config's.
+pub(crate) fn tags(
+    project: &Project,
+    flag: &[String],
+    env: Env,
+) -> Result<Vec<String>, BuildError> {
+    Ok(if !flag.is_empty() {
+        checked_references(flag, "--tag")?
+    } else if let Some(img) = non_empty(env("IMG")) {
+        checked_references(&[img], "$IMG")?
+    } else {
+        project.config.image.references()
+    })
+}
+
+/// The repository `--push-by-digest` pushes to: `--tag REPO` or `$IMG`
+/// without a tag, else `[image] name`. A tag given there would be ignored,
+/// so it is refused.
+fn by_digest_repository(
+    args: &BuildArgs,
+    cfg: &config::Config,
+    env: Env,
+) -> Result<String, BuildError> {
+    let (origin, given) = if !args.tag.is_empty() {
+        ("--tag", args.tag.clone())
+    } else if let Some(img) = non_empty(env("IMG")) {
+        ("$IMG", vec![img])
+    } else {
+        return cfg.image.name.clone().ok_or(BuildError::ByDigestRepository);
+    };
+    let repository = imagetools::repository(&given[0]).to_string();
+    if given.len() > 1 || given[0] != repository {
+        return Err(BuildError::ByDigestTags {
+            origin,
+            tags: given,
+            repository,
+        });
+    }
+    Ok(repository)
 }
 
 /// `[build] args` with `--build-arg NAME=VALUE` (or `NAME`, from the
@@ -443,7 +533,7 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
     let root = &project.root;
     let dockerfile_name = project.display_path(&req.dockerfile);
     let text = fsutil::read_text(&req.dockerfile, "the Dockerfile")?;
-    let df = dockerfile::parse(&dockerfile_name, &text)?;
+    let df = dockerfile::load(&dockerfile_name, &text)?;
     let graph =
         StageGraph::for_platforms(&df, req.target.as_deref(), &req.build_args, &req.platforms)?;
     let cross = CrossPlan::new(&df, &graph, project.config.dockerfile.strategy);
@@ -458,7 +548,12 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
     .into_bytes();
 
     let mut steps = Vec::new();
-    for b in &project.config.build.before {
+    let before: &[config::BeforeCommand] = if req.no_before {
+        &[]
+    } else {
+        &project.config.build.before
+    };
+    for b in before {
         let cmd = Cmd::new(&b.argv[0]).args(&b.argv[1..]).cwd(root.clone());
         steps.push(Step::run(
             format!("before: {}", b.display),
@@ -548,7 +643,19 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
         context: req.context.clone(),
     };
     steps.push(Step::run("build", Role::Build, invocation.to_cmd()));
+    if let Some(untag) = req
+        .by_digest
+        .as_ref()
+        .and_then(|b| b.untag_local(&req.docker))
+    {
+        steps.push(Step::run(
+            "by digest: remove the engine's local stand-in tag",
+            Role::UntagLocal,
+            untag,
+        ));
+    }
 
+    notes.extend(req.by_digest.as_ref().map(ByDigest::note));
     if req.outputs.is_empty() {
         notes.push(
             "no output: the result stays in the build cache (use --push, --load or --output)"
@@ -699,6 +806,16 @@ pub fn run(
     file_and_context(&mut project, args)?;
     let env = |k: &str| std::env::var(k).ok();
     let req = resolve(&project, args, &env)?;
+    run_request(&project, &req, args).map(|_| ExitStatus::Success)
+}
+
+/// Plans and runs (or, with `--dry-run`, prints) a resolved request;
+/// returns what ran (`None` for a dry run).
+pub(crate) fn run_request(
+    project: &Project,
+    req: &Request,
+    args: &BuildArgs,
+) -> Result<Option<Report>, Error> {
     let tmp = tempfile::Builder::new()
         .prefix("xbuild-")
         .tempdir()
@@ -706,15 +823,16 @@ pub fn run(
             path: std::env::temp_dir(),
             source,
         })?;
-    let plan = make_plan(&project, &req, tmp.path())?;
+    let mut plan = make_plan(project, req, tmp.path())?;
+    let pin = super::build_kustomize::prepare(project, req, &mut plan)?;
     if args.dry_run {
         match args.format {
             OutputFormat::Human => print!("{}", plan.render()),
             OutputFormat::Json => println!("{}", plan.to_json()),
         }
-        return Ok(ExitStatus::Success);
+        return Ok(None);
     }
-    preflight(&req)?;
+    preflight(req)?;
     let interrupt = Interrupt::install().map_err(|source| fsutil::FsError::Write {
         path: PathBuf::from("<signal handlers>"),
         source,
@@ -726,25 +844,39 @@ pub fn run(
         eprintln!("xbuild: note: {note}");
     }
     let report = pipeline::execute(&plan, &req.docker, &interrupt)?;
-    summarize(&plan, &report, args.format);
-    Ok(ExitStatus::Success)
+    let pushed = match &req.by_digest {
+        Some(by) => Some(by_digest_summary::read_back(by, req, &report)?),
+        None => None,
+    };
+    summarize(&plan, &report, pushed.as_ref(), args.format);
+    super::build_kustomize::apply(pin.as_ref(), &report)?;
+    Ok(Some(report))
 }
 
-fn summarize(plan: &Plan, report: &Report, format: OutputFormat) {
-    let refs = report.metadata.references();
+fn summarize(plan: &Plan, report: &Report, pushed: Option<&Pushed>, format: OutputFormat) {
+    let refs = match pushed {
+        Some(p) => vec![p.image.reference.clone()],
+        None => report.metadata.references(),
+    };
+    if let Some(p) = pushed {
+        p.to_github();
+    }
     match format {
+        OutputFormat::Json if pushed.is_some() => {
+            let p = pushed.expect("checked");
+            let mut v = p.to_json();
+            v["outputs"] = serde_json::json!(plan.outputs);
+            v["steps"] = steps_json(report);
+            v["seconds"] = serde_json::json!(report.total.as_secs_f64());
+            println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+        }
         OutputFormat::Json => {
-            let steps: Vec<serde_json::Value> = report
-                .steps
-                .iter()
-                .map(|(name, d)| serde_json::json!({"name": name, "seconds": d.as_secs_f64()}))
-                .collect();
             let v = serde_json::json!({
                 "platforms": plan.platforms,
                 "images": refs,
                 "digest": report.metadata.digest,
                 "outputs": plan.outputs,
-                "steps": steps,
+                "steps": steps_json(report),
                 "seconds": report.total.as_secs_f64(),
             });
             println!("{}", serde_json::to_string_pretty(&v).expect("json"));
@@ -758,6 +890,9 @@ fn summarize(plan: &Plan, report: &Report, format: OutputFormat) {
             for r in &refs {
                 eprintln!("  image    {r}");
             }
+            for e in pushed.iter().flat_map(|p| p.image.images()) {
+                eprintln!("  platform {} {}", e.platform, e.digest);
+            }
             for o in &plan.outputs {
                 eprintln!("  output   {o}");
             }
@@ -769,4 +904,12 @@ fn summarize(plan: &Plan, report: &Report, format: OutputFormat) {
             eprintln!("  steps    {}", times.join(", "));
         }
     }
+}
+
+fn steps_json(report: &Report) -> serde_json::Value {
+    report
+        .steps
+        .iter()
+        .map(|(name, d)| serde_json::json!({"name": name, "seconds": d.as_secs_f64()}))
+        .collect()
 }

@@ -37,7 +37,7 @@ pub fn run(
 
     let name = super::display(&dockerfile);
     let text = fsutil::read_text(&dockerfile, "the Dockerfile")?;
-    let df = dockerfile::parse(&name, &text)?;
+    let df = dockerfile::load(&name, &text)?;
     let graph = StageGraph::for_platforms(
         &df,
         target,

@@ -83,7 +83,7 @@ fn make_plan(project: &config::Project, args: &GoBuildArgs, env: Env) -> Result<
         .or_else(|| cfg.dockerfile.target.clone());
     let name = project.display_path(&cfg.dockerfile.path);
     let text = fsutil::read_text(&cfg.dockerfile.path, "the Dockerfile")?;
-    let df = dockerfile::parse(&name, &text)?;
+    let df = dockerfile::load(&name, &text)?;
     let graph = StageGraph::for_platforms(&df, target.as_deref(), &build_args, &platforms)?;
     Ok(HostPlan::new(&golang::Inputs {
         df: &df,

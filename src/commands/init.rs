@@ -34,6 +34,9 @@ pub fn run(
     config: Option<&Path>,
     args: &InitArgs,
 ) -> Result<ExitStatus, Error> {
+    if args.makefile {
+        return super::init_makefile::run(dir, args);
+    }
     let root = config::project_root(dir)?;
     let (target, shown) = match config {
         Some(given) => (config::join(&root, given), given.display().to_string()),

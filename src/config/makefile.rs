@@ -53,15 +53,37 @@ pub struct Makefile {
     rules: Vec<(String, Vec<String>)>,
     /// The recipe lines, for looking for commands.
     recipes: Vec<String>,
+    /// Each rule's place in the file, for `init --makefile`.
+    placed: Vec<Rule>,
+}
+
+/// A rule line and its recipe, by line numbers (1-based, inclusive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The targets of the rule line, as written.
+    pub targets: Vec<String>,
+    pub line: usize,
+    /// Each recipe line (a tab line with its continuations): first and
+    /// last physical line, and the text with continuations joined.
+    pub recipe: Vec<(usize, usize, String)>,
 }
 
 impl Makefile {
     pub fn parse(text: &str) -> Makefile {
         let mut mk = Makefile::default();
         let mut in_define = false;
-        for (line_no, line) in logical_lines(text) {
-            if line.starts_with('\t') {
+        // Whether tab lines belong to the last rule (an assignment between
+        // ends its recipe).
+        let mut rule_open = false;
+        for (line_no, last_line, line) in logical_lines(text) {
+            if let Some(command) = line.strip_prefix('\t') {
                 mk.recipes.push(line.trim().to_string());
+                if let Some(rule) = mk.placed.last_mut()
+                    && rule_open
+                    && !in_define
+                {
+                    rule.recipe.push((line_no, last_line, command.to_string()));
+                }
                 continue;
             }
             let line = strip_comment(&line);
@@ -73,6 +95,9 @@ impl Makefile {
             if trimmed.starts_with("define ") {
                 in_define = true;
                 continue;
+            }
+            if !trimmed.is_empty() {
+                rule_open = false;
             }
             if let Some(c) = ASSIGN.captures(trimmed) {
                 mk.assign(&c[1], &c[2], c[3].trim(), line_no);
@@ -90,6 +115,12 @@ impl Makefile {
                 for target in targets.split_whitespace() {
                     mk.rules.push((target.to_string(), prereqs.clone()));
                 }
+                rule_open = true;
+                mk.placed.push(Rule {
+                    targets: targets.split_whitespace().map(str::to_string).collect(),
+                    line: line_no,
+                    recipe: Vec::new(),
+                });
             }
         }
         mk
@@ -201,6 +232,15 @@ impl Makefile {
         found
     }
 
+    /// The rules that name `target` (a double-colon or split rule has
+    /// several).
+    pub fn rules_of(&self, target: &str) -> Vec<&Rule> {
+        self.placed
+            .iter()
+            .filter(|r| r.targets.iter().any(|t| t == target))
+            .collect()
+    }
+
     /// Whether a recipe runs `buildx build` with `--push`.
     pub fn pushes_with_buildx(&self) -> bool {
         self.recipes
@@ -216,11 +256,13 @@ fn literal(text: &str) -> Option<&str> {
 }
 
 /// Lines with backslash-newline continuations joined, numbered from 1 by
-/// the line they start on.
-fn logical_lines(text: &str) -> Vec<(usize, String)> {
+/// the line they start on and the line they end on.
+fn logical_lines(text: &str) -> Vec<(usize, usize, String)> {
     let mut out = Vec::new();
     let mut current: Option<(usize, String)> = None;
+    let mut end = 0;
     for (i, line) in text.lines().enumerate() {
+        end = i + 1;
         let (start, mut acc) = current.take().unwrap_or((i + 1, String::new()));
         match line.strip_suffix('\\') {
             Some(head) => {
@@ -230,12 +272,12 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
             }
             None => {
                 acc.push_str(line);
-                out.push((start, acc));
+                out.push((start, i + 1, acc));
             }
         }
     }
-    if let Some(last) = current {
-        out.push(last);
+    if let Some((start, acc)) = current {
+        out.push((start, end, acc));
     }
     out
 }

@@ -26,6 +26,7 @@ mod detect;
 mod error;
 pub mod images;
 mod makefile;
+pub mod makefile_rewrite;
 mod model;
 mod parse;
 mod paths;

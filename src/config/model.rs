@@ -194,6 +194,11 @@ pub struct BuildConfig {
     pub no_cache: bool,
     /// Commands that must pass before the build starts.
     pub before: Vec<BeforeCommand>,
+    /// The directory whose kustomization gets the pushed digest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kustomize: Option<PathBuf>,
+    /// The image name that kustomization sets (the scaffold's placeholder).
+    pub kustomize_image: String,
 }
 
 /// One `[build] before` command.
@@ -340,6 +345,8 @@ impl Config {
                 progress: None,
                 no_cache: false,
                 before: Vec::new(),
+                kustomize: None,
+                kustomize_image: "controller".to_string(),
             },
             go: GoConfig {
                 mode: GoMode::Auto,

@@ -118,6 +118,8 @@ pub struct RawBuild {
     pub progress: Option<S<String>>,
     pub no_cache: Option<S<bool>>,
     pub before: Option<S<Befores>>,
+    pub kustomize: Option<S<String>>,
+    pub kustomize_image: Option<S<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

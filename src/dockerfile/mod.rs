@@ -9,6 +9,8 @@
 //!   edits insert or remove exact bytes and diagnostics point at them.
 //! - Heredoc bodies are raw text attached to their instruction, never parsed
 //!   as instructions.
+//! - Commands read a file with [`load`]: parsed and checked by [`valid`],
+//!   so every command refuses what BuildKit refuses, with one diagnostic.
 
 mod args;
 pub mod dump;
@@ -18,14 +20,18 @@ pub mod gostr;
 mod heredoc;
 mod logical;
 mod parser;
+pub mod script;
 pub mod shell;
 mod split;
 pub mod stages;
+pub mod valid;
+pub mod vars;
 
 pub use error::ParseError;
 pub use logical::LogicalLine;
 pub use parser::parse;
 pub use stages::{PlatformKind, Stage, StageBase, StageGraph, StageRef};
+pub use valid::load;
 
 use miette::NamedSource;
 use std::ops::Range;

@@ -16,6 +16,7 @@
 //! both `xbuild go-build` and `xbuild build --go host`.
 
 pub mod build;
+mod command;
 mod error;
 pub mod flags;
 pub mod header;
@@ -23,7 +24,6 @@ pub mod progress;
 pub mod rewrite;
 pub mod run;
 pub mod scope;
-pub mod script;
 pub mod stage;
 pub mod toolchain;
 

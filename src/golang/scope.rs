@@ -2,17 +2,12 @@
 //! it for one target platform: ARG and ENV values, the WORKDIR, and where
 //! the COPY/ADD instructions put files of the build context.
 //!
-//! BuildKit's rules that matter here:
-//! - ARGs are per stage: a stage sees a global ARG, a build argument or an
-//!   automatic platform ARG (`TARGETOS`, `BUILDARCH`, ...) only once it
-//!   declares it with `ARG NAME`; ENV and WORKDIR are inherited from the
-//!   stage a stage is built FROM.
-//! - An ENV wins over an ARG of the same name; both reach RUN commands as
-//!   environment variables.
-//! - WORKDIR, ENV, ARG, COPY and ADD arguments expand `$VAR`/`${VAR:-x}`.
+//! ARG and ENV values are the one evaluator's, [`Vars`] (a stage built FROM
+//! another inherits its ARGs, ENV and WORKDIR); this module adds the
+//! WORKDIR and the files. WORKDIR, ENV, ARG, COPY and ADD arguments expand
+//! `$VAR`/`${VAR:-x}`.
 
-use crate::dockerfile::shell::Lexer;
-use crate::dockerfile::stages::automatic_arg;
+use crate::dockerfile::vars::Vars;
 use crate::dockerfile::{Instruction, Span};
 use crate::platform::Platform;
 use std::collections::BTreeMap;
@@ -42,17 +37,10 @@ pub struct Foreign {
 /// The values a stage chain has reached.
 #[derive(Debug, Clone)]
 pub struct Scope<'a> {
-    /// The Dockerfile's escape character (`# escape=`), which BuildKit
-    /// uses to expand instructions.
-    escape: char,
-    target: &'a Platform,
-    build: Platform,
-    globals: &'a BTreeMap<String, Option<String>>,
-    build_args: &'a [(String, String)],
+    /// ARG and ENV values (expanded with the file's escape character).
+    vars: Vars<'a>,
     /// The host directory of the build context (tells files from directories).
     context: &'a Path,
-    args: BTreeMap<String, String>,
-    envs: BTreeMap<String, String>,
     pub workdir: String,
     pub placements: Vec<Placement>,
     pub foreign: Vec<Foreign>,
@@ -70,14 +58,8 @@ impl<'a> Scope<'a> {
         escape: char,
     ) -> Scope<'a> {
         Scope {
-            escape,
-            target,
-            build: Platform::host(),
-            globals,
-            build_args,
+            vars: Vars::with_globals(escape, target, globals.clone(), build_args),
             context,
-            args: BTreeMap::new(),
-            envs: BTreeMap::new(),
             workdir: "/".to_string(),
             placements: Vec::new(),
             foreign: Vec::new(),
@@ -85,29 +67,19 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// Starts the next stage of the chain: its ARGs start empty, ENV and
-    /// WORKDIR carry over.
-    pub fn enter_stage(&mut self) {
-        self.args.clear();
-    }
-
     /// A variable as a RUN command of the stage sees it.
     pub fn get(&self, name: &str) -> Option<String> {
-        self.envs.get(name).or_else(|| self.args.get(name)).cloned()
+        self.vars.get(name)
     }
 
     /// Every variable a RUN command gets in its environment.
     pub fn environment(&self) -> BTreeMap<String, String> {
-        let mut out = self.args.clone();
-        out.extend(self.envs.clone());
-        out
+        self.vars.environment()
     }
 
     /// Expands a word with the stage's variables.
     pub fn expand(&self, word: &str) -> Result<String, String> {
-        Lexer::new(self.escape)
-            .process_word(word, &|k| self.get(k))
-            .map_err(|e| e.0)
+        self.vars.expand(word)
     }
 
     /// Resolves `path` against the WORKDIR.
@@ -115,50 +87,11 @@ impl<'a> Scope<'a> {
         absolute(&self.workdir, path)
     }
 
-    fn build_arg(&self, name: &str) -> Option<String> {
-        self.build_args
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    }
-
     /// Applies ARG, ENV, WORKDIR, COPY and ADD; other instructions change
     /// nothing this module follows. Errors are expansion errors.
     pub fn apply(&mut self, ins: &Instruction) -> Result<(), String> {
         match ins.command.as_str() {
-            "arg" => {
-                for word in &ins.args {
-                    let (name, default) = match word.split_once('=') {
-                        Some((n, v)) => (n.to_string(), Some(self.expand(v)?)),
-                        None => (word.clone(), None),
-                    };
-                    let value = match automatic_arg(&name, self.target, &self.build) {
-                        Some(v) => Some(v),
-                        None => self
-                            .build_arg(&name)
-                            .or(default)
-                            .or_else(|| self.globals.get(&name).cloned().flatten()),
-                    };
-                    match value {
-                        Some(v) => {
-                            self.args.insert(name, v);
-                        }
-                        None => {
-                            self.args.remove(&name);
-                        }
-                    }
-                }
-            }
-            "env" => {
-                let mut set = Vec::new();
-                for triple in ins.args.chunks(3) {
-                    if let [k, v, ..] = triple {
-                        set.push((k.clone(), self.expand(v)?));
-                    }
-                }
-                self.envs.extend(set);
-            }
+            "arg" | "env" => self.vars.apply(ins)?,
             "workdir" => {
                 if let Some(dir) = ins.args.first() {
                     let dir = self.expand(dir)?;

@@ -3,8 +3,8 @@
 //! and the commands of every RUN.
 
 use super::CrossFile;
-use super::script::{Command, run_commands};
 use crate::config::Strategy;
+use crate::dockerfile::script::{Command, run_commands};
 use crate::dockerfile::{Dockerfile, Flag, Instruction, PlatformKind, StageGraph};
 
 /// One Dockerfile, ready to be checked.
@@ -21,6 +21,8 @@ pub struct Context<'a> {
     pub reachable: Vec<bool>,
     /// Per instruction: the commands of a RUN (empty otherwise).
     commands: Vec<Vec<Command>>,
+    /// ENV/ARG bindings per stage, for `env::lookup`.
+    env: super::env::Index,
 }
 
 impl<'a> Context<'a> {
@@ -42,7 +44,12 @@ impl<'a> Context<'a> {
                 .iter()
                 .map(|ins| run_commands(&df.source, ins))
                 .collect(),
+            env: super::env::Index::new(graph.stages.len()),
         }
+    }
+
+    pub(super) fn env_index(&self) -> &super::env::Index {
+        &self.env
     }
 
     /// The FROM instruction of a stage.

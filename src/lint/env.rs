@@ -1,10 +1,13 @@
-//! The value a variable has when a RUN starts: set by `ENV` or by `ARG`
-//! with a default, in the stage or in the stages it is built FROM (a stage
-//! inherits its parent's environment and ARGs, as BuildKit's
-//! `dispatchState.init` does). `ENV` always wins over `ARG`, as in BuildKit.
+//! Where the value a variable has when a RUN starts is written: the `ENV`
+//! or `ARG` word (in the stage or in the stages it is built FROM) that the
+//! one ARG/ENV evaluator (`dockerfile::vars`) took it from, with its span,
+//! so rules can tell a literal from a variable and point at it.
 
 use super::Context;
+use crate::dockerfile::vars::{Origin, Vars};
 use crate::dockerfile::{Instruction, Span};
+use std::cell::OnceCell;
+use std::collections::HashMap;
 
 /// Where a variable got its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,51 +21,67 @@ pub struct Binding {
     from_env: bool,
 }
 
+/// Per stage, built on first use: for each variable, the bindings along
+/// the stage's chain with the instruction after which each holds, so a
+/// lookup is a binary search (lint stays linear in the file's size).
+#[derive(Default)]
+pub struct Index {
+    stages: Vec<OnceCell<Table>>,
+}
+
+/// Per variable: (instruction index, the binding from there on).
+type Table = HashMap<String, Vec<(usize, Binding)>>;
+
+impl Index {
+    pub fn new(stages: usize) -> Self {
+        Index {
+            stages: (0..stages).map(|_| OnceCell::new()).collect(),
+        }
+    }
+}
+
 /// The binding of `name` for instruction `upto` of `stage` (instructions
 /// of the stage before `upto`, and all of its ancestors').
 pub fn lookup(cx: &Context, stage: usize, upto: usize, name: &str) -> Option<Binding> {
-    let mut found: Option<Binding> = None;
+    let table = cx.env_index().stages[stage].get_or_init(|| bindings(cx, stage));
+    let events = table.get(name)?;
+    let k = events.partition_point(|(i, _)| *i < upto);
+    k.checked_sub(1).map(|k| events[k].1.clone())
+}
+
+/// Every binding along `stage`'s chain, in instruction order, as the one
+/// ARG/ENV evaluator (`dockerfile::vars`) sets the values: an ENV always
+/// wins; an ARG only over another ARG; a bare `ARG NAME` takes the global
+/// default or keeps the inherited value. Build arguments and automatic
+/// platform values are not written in the file: they bind nothing here.
+fn bindings(cx: &Context, stage: usize) -> Table {
+    let mut out: Table = HashMap::new();
+    let host = crate::platform::Platform::host();
+    let mut vars = Vars::new(cx.df, &host, &[]);
     for s in cx.graph.chain(stage).into_iter().rev() {
-        let body = cx.graph.stages[s].body.clone();
-        let end = if s == stage {
-            upto.min(body.end)
-        } else {
-            body.end
-        };
-        for ins in &cx.df.instructions[body.start..end.max(body.start)] {
-            match ins.command.as_str() {
-                "env" => {
-                    for kv in ins.args.chunks(3) {
-                        if kv[0] == name {
-                            found = Some(binding(ins, name, &kv[1], true));
-                        }
-                    }
+        for i in cx.graph.stages[s].body.clone() {
+            let ins = &cx.df.instructions[i];
+            let Ok(sets) = vars.apply_traced(ins) else {
+                continue;
+            };
+            for set in sets {
+                let name = set.name.as_str();
+                let b = match set.origin {
+                    Origin::Env { pair } => Some(binding(ins, name, &ins.args[pair * 3 + 1], true)),
+                    _ if vars.has_env(name) => None,
+                    Origin::Arg { word } => ins.args[word]
+                        .split_once('=')
+                        .map(|(_, v)| binding(ins, name, v, false)),
+                    Origin::GlobalArg => global_default(cx, name),
+                    Origin::BuildArg | Origin::Automatic | Origin::Kept => None,
+                };
+                if let Some(b) = b {
+                    out.entry(set.name).or_default().push((i, b));
                 }
-                "arg" => {
-                    for w in &ins.args {
-                        if found.as_ref().is_some_and(|b| b.from_env) {
-                            break;
-                        }
-                        match w.split_once('=') {
-                            Some((k, v)) if k == name => {
-                                found = Some(binding(ins, name, v, false));
-                            }
-                            // `ARG NAME` in a stage takes the default of
-                            // the global `ARG NAME=value` (BuildKit).
-                            None if w == name => {
-                                if let Some(global) = global_default(cx, name) {
-                                    found = Some(global);
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                _ => {}
             }
         }
     }
-    found
+    out
 }
 
 /// The global `ARG NAME=value` (before the first FROM) that a stage's bare

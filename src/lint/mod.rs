@@ -17,11 +17,9 @@ mod context;
 mod env;
 mod error;
 pub mod fix;
-mod known;
 pub mod report;
 pub mod rule;
 mod rules;
-mod script;
 mod suppress;
 
 pub use context::{Context, platform_kind};
@@ -167,16 +165,8 @@ pub(crate) fn model(
     target: Option<&str>,
     options: &Options,
 ) -> Result<(Dockerfile, StageGraph), Finding> {
-    let df = dockerfile::parse(name, text)
+    let df = dockerfile::load(name, text)
         .map_err(|e| parse_error(e.range(), e.message, e.label, e.help))?;
-    if let Some(bad) = known::invalid(&df) {
-        return Err(parse_error(
-            bad.span,
-            bad.message,
-            bad.label.into(),
-            bad.help,
-        ));
-    }
     let graph = if options.platforms.is_empty() {
         StageGraph::new(&df, target, &options.build_args)
     } else {

@@ -15,7 +15,7 @@ fn plan(out: &Output) -> serde_json::Value {
 }
 
 /// The argv of each step, as one string each.
-fn step_lines(v: &serde_json::Value, key: &str) -> Vec<String> {
+pub(crate) fn step_lines(v: &serde_json::Value, key: &str) -> Vec<String> {
     v[key]
         .as_array()
         .unwrap()

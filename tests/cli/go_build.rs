@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 /// Fails the test unless the host has a Go toolchain.
-fn require_go() {
+pub(crate) fn require_go() {
     static GO: OnceLock<Result<(), String>> = OnceLock::new();
     let found = GO.get_or_init(|| {
         let out = std::process::Command::new("go").arg("version").output();
@@ -41,7 +41,7 @@ fn operator() -> Test {
     t
 }
 
-fn copy_tree(src: &Path, dst: &Path) {
+pub(crate) fn copy_tree(src: &Path, dst: &Path) {
     for entry in std::fs::read_dir(src).unwrap() {
         let entry = entry.unwrap();
         let to = dst.join(entry.file_name());

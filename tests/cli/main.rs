@@ -3,12 +3,20 @@
 
 mod bake;
 mod build;
+mod ci;
 mod config;
 mod cross;
+mod docker_targets;
 mod go_build;
+mod go_stages;
 mod init;
+mod kustomize;
 mod lint;
 mod lint_props;
+mod makefile;
+mod merge;
 mod parse;
 mod props;
+mod shell;
 mod support;
+mod validity;

@@ -6,7 +6,7 @@
 use crate::support::Test;
 use std::path::{Path, PathBuf};
 
-fn corpus() -> Option<PathBuf> {
+pub(crate) fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("XBUILD_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {

@@ -66,7 +66,7 @@ fn assert_nothing_left(project: &Project, builder: &str, current: &str) {
 }
 
 /// `docker run` of a platform's image prints that platform.
-fn assert_runs_as(reference: &str, platform: &str, pull: bool) {
+pub(crate) fn assert_runs_as(reference: &str, platform: &str, pull: bool) {
     let mut c = Cmd::new("docker").args(["run", "--rm", "--platform", platform]);
     if pull {
         c = c.args(["--pull", "always"]);

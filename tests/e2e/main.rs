@@ -5,7 +5,10 @@
 mod bake;
 mod build;
 mod go_host;
+mod kubebuilder;
+mod merge;
 mod precommit;
 mod preflight;
 mod smoke;
 mod support;
+mod vars;

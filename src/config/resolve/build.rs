@@ -111,6 +111,10 @@ impl Resolver<'_> {
         if let Some(before) = &raw.before {
             out.before = self.befores(before);
         }
+        out.kustomize = self.path(&raw.kustomize, "build.kustomize");
+        if let Some(image) = self.text(&raw.kustomize_image, "build.kustomize-image") {
+            out.kustomize_image = image;
+        }
     }
 
     fn befores(&mut self, v: &S<Befores>) -> Vec<BeforeCommand> {

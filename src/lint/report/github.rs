@@ -3,6 +3,7 @@
 //! shipped-stage-pinned::message`, escaped as the runner expects.
 
 use super::position;
+use crate::github::{data, property};
 use crate::lint::FileReport;
 
 pub(super) fn render(reports: &[FileReport]) -> String {
@@ -21,18 +22,6 @@ pub(super) fn render(reports: &[FileReport]) -> String {
         }
     }
     out
-}
-
-/// Escapes a command's message.
-fn data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a property value.
-fn property(s: &str) -> String {
-    data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]

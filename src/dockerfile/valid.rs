@@ -1,14 +1,41 @@
-//! What BuildKit's instruction parser accepts. Its line parser keeps any
-//! keyword, flag and argument count; the instruction parser then rejects an
-//! unknown instruction ("unknown instruction: runn"), an unknown or
-//! repeated flag, a flag without its value, a missing argument (`COPY x`),
-//! a forbidden ONBUILD trigger or a bad HEALTHCHECK, so the file never
-//! builds: lint reports that as XB000. The messages are BuildKit's
-//! (frontend/dockerfile/instructions/parse.go and bflag.go); the flags are
-//! those of current BuildKit, so a file a newer frontend accepts is not
-//! refused here.
+//! The one validity check: what BuildKit's instruction parser rejects after
+//! its line parser accepted the file. The line parser keeps any keyword,
+//! flag and argument count; the instruction parser then rejects an unknown
+//! instruction ("unknown instruction: runn"), an unknown or repeated flag, a
+//! flag without its value, a missing argument (`COPY x`), a forbidden
+//! ONBUILD trigger or a bad HEALTHCHECK, so the file never builds.
+//!
+//! Every command reads a Dockerfile through [`load`] (parse, then this
+//! check), so what `xbuild lint` reports as XB000, `cross`, `build` and
+//! `go-build` refuse with the same diagnostic (exit 2). The messages are
+//! BuildKit's (frontend/dockerfile/instructions/parse.go and bflag.go); the
+//! flags are those of current BuildKit, so a file a newer frontend accepts
+//! is not refused here.
 
-use crate::dockerfile::{Dockerfile, Instruction, Span};
+use super::{Dockerfile, Instruction, ParseError, Span};
+
+/// Parses `text` and applies the validity check: the Dockerfile every
+/// command works on, or BuildKit's reason to refuse it.
+pub fn load(name: &str, text: &str) -> Result<Dockerfile, ParseError> {
+    let df = super::parse(name, text)?;
+    check(&df)?;
+    Ok(df)
+}
+
+/// The first instruction BuildKit rejects, as a diagnostic into the file.
+pub fn check(df: &Dockerfile) -> Result<(), ParseError> {
+    match invalid(df) {
+        None => Ok(()),
+        Some(bad) => Err(ParseError::new(
+            &df.name,
+            &df.source,
+            bad.span,
+            bad.message,
+            bad.label,
+            bad.help,
+        )),
+    }
+}
 
 const INSTRUCTIONS: &[&str] = &[
     "add",
@@ -41,11 +68,70 @@ pub struct Invalid {
 }
 
 /// The first instruction BuildKit would reject, in file order (BuildKit
-/// stops at the first).
+/// stops at the first), then a file without any FROM.
 pub fn invalid(df: &Dockerfile) -> Option<Invalid> {
-    df.instructions
-        .iter()
-        .find_map(|ins| unknown(ins).or_else(|| check(ins)))
+    let mut seen_from = false;
+    for ins in &df.instructions {
+        if let Some(bad) = unknown(ins).or_else(|| check_instruction(ins)) {
+            return Some(bad);
+        }
+        match ins.command.as_str() {
+            "from" => seen_from = true,
+            "arg" => {}
+            _ if !seen_from => {
+                return Some(Invalid {
+                    span: ins.span.clone(),
+                    message: format!("{} before the first FROM", ins.keyword.to_uppercase()),
+                    label: "only ARG may come before the first FROM",
+                    help: Some("move this instruction into a stage, after a FROM".into()),
+                });
+            }
+            _ => {}
+        }
+    }
+    (!seen_from).then(|| Invalid {
+        span: df.instructions.first().map_or(0..0, |i| i.span.clone()),
+        message: "the Dockerfile has no FROM instruction".into(),
+        label: "no stage starts before this",
+        help: Some("every Dockerfile needs a FROM that starts its first build stage".into()),
+    })
+}
+
+/// BuildKit's stage name rule, `^[a-z][a-z0-9-_.]*$`.
+fn valid_stage_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+}
+
+/// `FROM IMAGE [AS NAME]`: one or three words, a valid stage name.
+fn from(ins: &Instruction) -> Option<Invalid> {
+    let words = ins.words();
+    let count = || Invalid {
+        span: ins.span.clone(),
+        message: "FROM requires either one or three arguments".into(),
+        label: "expected IMAGE or IMAGE AS NAME",
+        help: Some("write FROM IMAGE [AS NAME]".into()),
+    };
+    match words.as_slice() {
+        [_] => None,
+        [_, as_, name] if super::gostr::is_as(&as_.text) => {
+            (!valid_stage_name(&super::gostr::lower(&name.text))).then(|| Invalid {
+                span: name.span.clone(),
+                message: format!(
+                    "invalid name for build stage: {}, name can't start with a number or contain symbols",
+                    super::dump::go_quote(&name.text)
+                ),
+                label: "invalid stage name",
+                help: Some(
+                    "stage names start with a letter and hold only letters, digits, '-', '_' and '.'"
+                        .into(),
+                ),
+            })
+        }
+        _ => Some(count()),
+    }
 }
 
 /// The flags an instruction takes: (name, kind).
@@ -124,7 +210,7 @@ fn closest<'a>(names: impl Iterator<Item = &'a str>, word: &str) -> Option<&'a s
 }
 
 /// BuildKit's checks of one known instruction.
-fn check(ins: &Instruction) -> Option<Invalid> {
+fn check_instruction(ins: &Instruction) -> Option<Invalid> {
     let upper = ins.command.to_uppercase();
     let args = &ins.args;
     let whole = |message: String, help: &str| Invalid {
@@ -199,6 +285,7 @@ fn check(ins: &Instruction) -> Option<Invalid> {
             "write SHELL [\"executable\", \"parameters\"]",
         )),
         "onbuild" => onbuild_trigger(ins),
+        "from" => from(ins),
         "healthcheck" => healthcheck(ins),
         _ => None,
     }
@@ -290,7 +377,7 @@ fn healthcheck(ins: &Instruction) -> Option<Invalid> {
     if !kind.eq_ignore_ascii_case("cmd") {
         return Some(whole(format!(
             "Unknown type {} in HEALTHCHECK (try CMD)",
-            crate::dockerfile::dump::go_quote(&kind.to_uppercase())
+            super::dump::go_quote(&kind.to_uppercase())
         )));
     }
     if ins.args.len() < 2 {
@@ -311,14 +398,14 @@ fn healthcheck(ins: &Instruction) -> Option<Invalid> {
                 Ok(n) if i32::try_from(n).is_err() => {
                     return Some(bad(format!(
                         "strconv.ParseInt: parsing {}: value out of range",
-                        crate::dockerfile::dump::go_quote(value)
+                        super::dump::go_quote(value)
                     )));
                 }
                 Ok(_) => {}
                 Err(_) => {
                     return Some(bad(format!(
                         "strconv.ParseInt: parsing {}: invalid syntax",
-                        crate::dockerfile::dump::go_quote(value)
+                        super::dump::go_quote(value)
                     )));
                 }
             }
@@ -327,13 +414,13 @@ fn healthcheck(ins: &Instruction) -> Option<Invalid> {
                 None => {
                     return Some(bad(format!(
                         "time: invalid duration {}",
-                        crate::dockerfile::dump::go_quote(value)
+                        super::dump::go_quote(value)
                     )));
                 }
                 Some(ns) if ns != 0 && ns < 1_000_000 => {
                     return Some(bad(format!(
                         "Interval {} cannot be less than 1ms",
-                        crate::dockerfile::dump::go_quote(&f.name)
+                        super::dump::go_quote(&f.name)
                     )));
                 }
                 Some(_) => {}

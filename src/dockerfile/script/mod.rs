@@ -1,31 +1,38 @@
-//! The commands a RUN executes, read the way a POSIX shell splits them, well
-//! enough to tell which program runs with which environment assignments:
-//! `GOARCH=amd64 go build`, `export CGO_ENABLED=0 && go build`,
-//! `env GOARCH=arm64 go build`. Quotes, escapes, `$(...)` and backticks
-//! stay inside their word; `&&`, `||`, `;`, `|`, `&`, newlines and
-//! parentheses end a command; `#` at a word start begins a comment.
+//! The one RUN script reader: the commands a RUN executes, read the way a
+//! POSIX shell splits them, well enough to tell which program runs with
+//! which environment assignments: `GOARCH=amd64 go build`,
+//! `export CGO_ENABLED=0 && go build`, `env GOARCH=arm64 go build`. Quotes,
+//! escapes, `$(...)` and backticks stay inside their word; `&&`, `||`, `;`,
+//! `|`, `&`, newlines and parentheses end a command; `#` at a word start
+//! begins a comment; `env`, `exec`, `nohup`, `time`, `command` prefixes and
+//! shell keywords are skipped (a command under a keyword or in a subshell is
+//! marked [`Command::complex`]).
 //!
 //! Sources: the RUN's shell-form text (after its flags), its heredoc bodies
-//! when the heredoc is the script (`RUN <<EOF`, `RUN bash <<EOF`), or the
-//! JSON form's arguments (`["sh", "-c", "..."]` is read as a script). Every
-//! word keeps its span in the Dockerfile.
+//! when the heredoc is the script (`RUN <<EOF`, `RUN bash <<EOF`), the
+//! script of `sh|bash|ash|dash -c` with any options before `-c` (`-ec`,
+//! `-euo pipefail -c`), or the JSON form's arguments (`["sh", "-c", "..."]`
+//! is read as a script). Every word keeps its span in the Dockerfile (a
+//! JSON string has none of its own: its words get the RUN's span) and can
+//! be expanded ([`Word::expand`]) with the values of [`super::vars`].
+//!
+//! Lint rules and the Go stage mapping both read RUN through this module.
 
 mod words;
 
-use crate::dockerfile::{Instruction, Span};
-use regex::Regex;
+use super::shell::Lexer;
+use super::{Instruction, Span};
 use std::ops::Range;
-use std::sync::LazyLock;
 use words::split;
 
-static ASSIGNMENT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*=").expect("regex"));
-
-/// Shell words that come before the command they introduce.
+/// Shell words that come before the command they introduce and make what
+/// it runs conditional or grouped.
 const KEYWORDS: &[&str] = &[
-    "!", "{", "}", "if", "then", "else", "elif", "do", "while", "until", "time", "exec", "nohup",
-    "command", "builtin",
+    "!", "{", "}", "if", "then", "else", "elif", "do", "while", "until",
 ];
+
+/// Prefixes that run the command that follows as it is.
+const PREFIXES: &[&str] = &["time", "exec", "nohup", "command", "builtin"];
 
 /// Programs that read a script from their standard input.
 const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
@@ -40,6 +47,50 @@ pub struct Word {
     pub span: Span,
 }
 
+impl Word {
+    /// The word as `sh` expands it with `env`: variables and quotes, and an
+    /// unquoted expansion split into fields (`$FLAGS` may be several
+    /// words). Exec-form words are not expanded (there is no shell).
+    ///
+    /// (BuildKit's `ProcessWords` is not used: its nested `${VAR:-x}` resets
+    /// the word being built, so `GOOS=${TARGETOS:-linux}` would lose
+    /// `GOOS=`.)
+    pub fn expand(
+        &self,
+        shell: bool,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vec<String>, String> {
+        if !shell {
+            return Ok(vec![self.text.clone()]);
+        }
+        let value = Lexer::new('\\')
+            .process_word(&self.raw, env)
+            .map_err(|e| e.0)?;
+        let assignment = self.raw.split_once('=').is_some_and(|(n, _)| is_name(n));
+        Ok(if has_unquoted_dollar(&self.raw) && !assignment {
+            value.split_whitespace().map(str::to_string).collect()
+        } else {
+            vec![value]
+        })
+    }
+}
+
+/// A `$` outside single quotes (an expansion whose result is split).
+fn has_unquoted_dollar(raw: &str) -> bool {
+    let (mut single, mut double, mut escaped) = (false, false, false);
+    for c in raw.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if !single => escaped = true,
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '$' if !single && !double => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// `NAME=value` in front of a command, after `env`, or from an earlier
 /// `export` in the same script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,21 +98,75 @@ pub struct Assign {
     pub name: String,
     /// The value with quotes removed.
     pub value: String,
+    /// The whole `NAME=value` word as written (quotes kept).
+    pub raw: String,
     /// A fixed value: not empty, no `$` expansion and no command substitution.
     pub literal: bool,
     pub span: Span,
 }
 
+impl Assign {
+    /// The value as `sh` expands it with `env`.
+    pub fn expand(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+        let word = Lexer::new('\\')
+            .process_word(&self.raw, env)
+            .map_err(|e| e.0)?;
+        Ok(word.split_once('=').map_or("", |(_, v)| v).to_string())
+    }
+}
+
 /// A simple command with the environment it runs in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
-    /// Assignments in effect, in order (later ones win).
+    /// Assignments in effect, in order (later ones win): first those of
+    /// earlier `export`s (`exported` of them), then the command's own.
     pub env: Vec<Assign>,
-    /// The program and its arguments.
+    /// How many of `env` come from earlier `export`s.
+    pub exported: usize,
+    /// The program and its arguments; empty for a line of assignments
+    /// alone (`A=1`: shell variables, not exported).
     pub argv: Vec<Word>,
+    /// The words are shell words (false for an exec-form RUN's arguments).
+    pub shell: bool,
+    /// Runs under a shell keyword (`if`, `while`, `!`, `{ }`), in a
+    /// subshell, with a redirection, or has a command substitution.
+    pub complex: bool,
 }
 
 impl Command {
+    /// The command's own assignments (`A=1 go build`, `env A=1 go build`).
+    pub fn own_env(&self) -> &[Assign] {
+        &self.env[self.exported..]
+    }
+
+    /// From the first assignment or word to the last word.
+    pub fn whole_span(&self) -> Span {
+        let own = self.own_env();
+        let first = own
+            .first()
+            .map(|a| &a.span)
+            .or(self.argv.first().map(|w| &w.span));
+        let last = self
+            .argv
+            .last()
+            .map(|w| &w.span)
+            .or(own.last().map(|a| &a.span));
+        match (first, last) {
+            (Some(f), Some(l)) => f.start..l.end.max(f.start),
+            _ => 0..0,
+        }
+    }
+
+    /// The command as written, one blank between words.
+    pub fn text(&self) -> String {
+        self.own_env()
+            .iter()
+            .map(|a| a.raw.as_str())
+            .chain(self.argv.iter().map(|w| w.raw.as_str()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// The program's file name (`/usr/local/go/bin/go` -> `go`).
     pub fn program(&self) -> &str {
         let p = self.argv.first().map_or("", |w| w.text.as_str());
@@ -186,8 +291,17 @@ impl Command {
     }
 }
 
-/// The commands of a RUN instruction (empty for any other instruction).
+/// The commands of a RUN instruction (empty for any other instruction):
+/// programs with their arguments, as lint rules see them.
 pub fn run_commands(source: &str, ins: &Instruction) -> Vec<Command> {
+    let mut out = run_script(source, ins);
+    out.retain(|c| !c.argv.is_empty());
+    out
+}
+
+/// Everything a RUN's script does, in order: its commands and its lines of
+/// shell assignments alone (a command with no argv).
+pub fn run_script(source: &str, ins: &Instruction) -> Vec<Command> {
     if ins.command != "run" {
         return Vec::new();
     }
@@ -195,7 +309,7 @@ pub fn run_commands(source: &str, ins: &Instruction) -> Vec<Command> {
         return json_commands(ins);
     }
     let start = ins.args_offset;
-    let text = &ins.line.text[start..];
+    let text = ins.line.text.get(start..).unwrap_or("");
     let mut out = commands(text, &|r: Range<usize>| {
         ins.line.span(start + r.start..start + r.end)
     });
@@ -203,10 +317,17 @@ pub fn run_commands(source: &str, ins: &Instruction) -> Vec<Command> {
         let p = c.program();
         p.is_empty() || p.contains("<<") || SHELLS.contains(&p)
     });
-    if script_on_stdin {
+    if script_on_stdin && !ins.heredocs.is_empty() {
+        // `RUN <<EOF` / `RUN bash <<EOF`: the heredoc is the script; the
+        // line itself only starts the shell.
+        out.retain(|c| {
+            let p = c.program();
+            !(p.contains("<<")
+                || SHELLS.contains(&p) && c.argv.iter().any(|w| w.raw.starts_with("<<")))
+        });
         for h in &ins.heredocs {
             let base = h.body_span.start;
-            let body = &source[h.body_span.clone()];
+            let body = source.get(h.body_span.clone()).unwrap_or("");
             out.extend(commands(body, &|r: Range<usize>| {
                 base + r.start..base + r.end
             }));
@@ -231,8 +352,16 @@ fn json_commands(ins: &Instruction) -> Vec<Command> {
             span: whole.clone(),
         })
         .collect::<Vec<_>>();
-    let mut exports = Vec::new();
-    build(argv, &mut exports).into_iter().collect()
+    if argv.is_empty() {
+        return Vec::new();
+    }
+    vec![Command {
+        env: Vec::new(),
+        exported: 0,
+        argv,
+        shell: false,
+        complex: false,
+    }]
 }
 
 /// Splits `script` into simple commands; `map` turns a byte range of
@@ -240,22 +369,81 @@ fn json_commands(ins: &Instruction) -> Vec<Command> {
 pub fn commands(script: &str, map: &dyn Fn(Range<usize>) -> Span) -> Vec<Command> {
     let mut out = Vec::new();
     let mut exports: Vec<Assign> = Vec::new();
-    for words in split(script) {
-        let words = words
+    for cmd in split(script) {
+        let words = cmd
+            .words
             .into_iter()
             .map(|(text, r)| Word {
                 text,
-                raw: script[r.clone()].to_string(),
+                raw: script.get(r.clone()).unwrap_or("").to_string(),
                 span: map(r),
             })
             .collect();
-        if let Some(cmd) = build(words, &mut exports) {
-            let inner = shell_script(&cmd);
-            out.push(cmd);
+        if let Some(mut c) = build(words, &mut exports) {
+            c.complex |= cmd.nested;
+            let inner = shell_script(&c);
+            out.push(c);
             out.extend(inner);
         }
     }
     out
+}
+
+/// The offsets of the `$` in `script` that a shell running it expands: not
+/// in a comment, not escaped with `\\`, not in single quotes, except in
+/// the script of a `sh -c` (its own shell expands it, whatever the outer
+/// quotes).
+pub fn expansions(script: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut exports = Vec::new();
+    for cmd in split(script) {
+        let words: Vec<Word> = cmd
+            .words
+            .iter()
+            .map(|(text, r)| Word {
+                text: text.clone(),
+                raw: script.get(r.clone()).unwrap_or("").to_string(),
+                span: r.clone(),
+            })
+            .collect();
+        let inner = build(words.clone(), &mut exports).and_then(|c| {
+            shell_c_script(&c.argv, |w: &Word| w.text.as_str()).map(|w| w.span.clone())
+        });
+        for w in &words {
+            if inner.as_ref() == Some(&w.span) {
+                out.extend(w.raw.match_indices('$').map(|(i, _)| w.span.start + i));
+            } else {
+                out.extend(
+                    unquoted_dollars(&w.raw)
+                        .into_iter()
+                        .map(|i| w.span.start + i),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The `$` of a word outside single quotes and not escaped.
+fn unquoted_dollars(raw: &str) -> Vec<usize> {
+    let (mut single, mut escaped) = (false, false);
+    let mut out = Vec::new();
+    for (i, c) in raw.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if !single => escaped = true,
+            '\'' => single = !single,
+            '$' if !single => out.push(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The script an exec-form RUN runs through a shell (`["sh", "-c", S]`,
+/// `["/bin/bash", "-ec", S]`), if it does.
+pub fn json_shell_script(args: &[String]) -> Option<&str> {
+    shell_c_script(args, String::as_str).map(String::as_str)
 }
 
 /// The commands of `sh -c "SCRIPT"` (any shell, any flags with `c`), run
@@ -270,8 +458,10 @@ fn shell_script(cmd: &Command) -> Vec<Command> {
         .into_iter()
         .map(|mut c| {
             let mut env = cmd.env.clone();
+            c.exported += env.len();
             env.append(&mut c.env);
             c.env = env;
+            c.complex |= cmd.complex;
             c
         })
         .collect()
@@ -309,16 +499,18 @@ fn shell_c_script<T>(argv: &[T], text: impl Fn(&T) -> &str) -> Option<&T> {
 }
 
 /// Turns the words of one simple command into a [`Command`]; `export`
-/// assignments are remembered for the commands after it.
+/// assignments are remembered for the commands after it (and the `export`
+/// itself is no command).
 fn build(words: Vec<Word>, exports: &mut Vec<Assign>) -> Option<Command> {
     let mut words = words.into_iter().peekable();
     let mut env = exports.clone();
+    let exported = env.len();
+    let mut complex = false;
     loop {
-        while words
-            .peek()
-            .is_some_and(|w| KEYWORDS.contains(&w.raw.as_str()))
+        while let Some(w) = words
+            .next_if(|w| KEYWORDS.contains(&w.raw.as_str()) || PREFIXES.contains(&w.raw.as_str()))
         {
-            words.next();
+            complex |= KEYWORDS.contains(&w.raw.as_str());
         }
         while let Some(a) = words.peek().and_then(assignment) {
             env.push(a);
@@ -343,18 +535,51 @@ fn build(words: Vec<Word>, exports: &mut Vec<Assign>) -> Option<Command> {
         }
     }
     let argv: Vec<Word> = words.collect();
-    (!argv.is_empty()).then_some(Command { env, argv })
+    complex |= argv
+        .iter()
+        .any(|w| is_redirection(&w.raw) || w.raw.contains("$(") || w.raw.contains('`'))
+        || env[exported..]
+            .iter()
+            .any(|a| a.raw.contains("$(") || a.raw.contains('`'));
+    if argv.is_empty() && env.len() == exported {
+        return None;
+    }
+    Some(Command {
+        env,
+        exported,
+        argv,
+        shell: true,
+        complex,
+    })
 }
 
+/// A shell variable name.
+fn is_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `>x`, `2>&1`, `<in`, `&>log`: a redirection, not an argument.
+fn is_redirection(raw: &str) -> bool {
+    let rest = raw.trim_start_matches(|c: char| c.is_ascii_digit());
+    rest.starts_with(['>', '<']) || raw.starts_with("&>")
+}
+
+/// `NAME=value` with a valid shell name (the name unquoted).
 fn assignment(w: &Word) -> Option<Assign> {
-    let m = ASSIGNMENT.find(&w.raw)?;
-    let name = w.raw[..m.end() - 1].to_string();
-    let raw_value = &w.raw[m.end()..];
+    let (name, raw_value) = w.raw.split_once('=')?;
+    if !is_name(name) {
+        return None;
+    }
     let value = w.text.split_once('=').map_or("", |(_, v)| v).to_string();
     Some(Assign {
         literal: !value.is_empty() && !raw_value.contains(['$', '`']),
-        name,
+        name: name.to_string(),
         value,
+        raw: w.raw.clone(),
         span: w.span.clone(),
     })
 }

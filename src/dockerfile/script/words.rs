@@ -2,21 +2,42 @@
 //! `;`, `|`, `&`, newlines and parentheses; quotes, escapes, `$(...)`,
 //! `${...}` and backticks stay inside their word; `#` at a word start is a
 //! comment. Only what telling programs and assignments apart needs.
+//!
+//! Every range is within the text and on character boundaries, whatever
+//! the input (an unterminated quote or a trailing backslash included).
 
 use std::ops::Range;
 
-/// The words (unquoted text, byte range) of each simple command.
-pub(super) fn split(s: &str) -> Vec<Vec<(String, Range<usize>)>> {
+/// One simple command's words (unquoted text, byte range), and whether it
+/// runs in a subshell `( ... )`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Split {
+    pub words: Vec<(String, Range<usize>)>,
+    pub nested: bool,
+}
+
+/// The words of each simple command.
+pub(super) fn split(s: &str) -> Vec<Split> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut cur = Vec::new();
+    let mut depth = 0usize;
+    let mut nested = false;
     let mut i = 0;
     while i < b.len() {
         match b[i] {
             b' ' | b'\t' | b'\r' => i += 1,
-            b'\n' | b';' | b'&' | b'|' | b'(' | b')' => {
+            c @ (b'\n' | b';' | b'&' | b'|' | b'(' | b')') => {
                 if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
+                    out.push(Split {
+                        words: std::mem::take(&mut cur),
+                        nested,
+                    });
+                }
+                match c {
+                    b'(' => depth += 1,
+                    b')' => depth = depth.saturating_sub(1),
+                    _ => {}
                 }
                 i += 1;
             }
@@ -26,6 +47,9 @@ pub(super) fn split(s: &str) -> Vec<Vec<(String, Range<usize>)>> {
                 }
             }
             _ => {
+                if cur.is_empty() {
+                    nested = depth > 0;
+                }
                 let (text, end) = word(s, i);
                 cur.push((text, i..end));
                 i = end;
@@ -33,7 +57,7 @@ pub(super) fn split(s: &str) -> Vec<Vec<(String, Range<usize>)>> {
         }
     }
     if !cur.is_empty() {
-        out.push(cur);
+        out.push(Split { words: cur, nested });
     }
     out
 }
@@ -91,7 +115,7 @@ fn word(s: &str, start: usize) -> (String, usize) {
             }
         }
     }
-    (text, i)
+    (text, i.min(b.len()))
 }
 
 fn next_char(s: &str, i: usize) -> char {
@@ -126,7 +150,7 @@ mod tests {
     fn texts(s: &str) -> Vec<Vec<String>> {
         split(s)
             .into_iter()
-            .map(|c| c.into_iter().map(|(t, _)| t).collect())
+            .map(|c| c.words.into_iter().map(|(t, _)| t).collect())
             .collect()
     }
 
@@ -144,5 +168,27 @@ l"#
                 vec!["l"],
             ]
         );
+    }
+
+    #[test]
+    fn ranges_stay_inside_the_text() {
+        for s in [
+            "echo \\",
+            "dir c:\\",
+            "a 'open",
+            "b \"open \\",
+            "ü\\",
+            "x `y",
+            "$(a",
+            "é\\ü",
+        ] {
+            for c in split(s) {
+                for (_, r) in c.words {
+                    assert!(s.get(r.clone()).is_some(), "{s:?} {r:?}");
+                }
+            }
+        }
+        assert!(split("(cd x && go build) && ls")[0].nested);
+        assert!(!split("(cd x && go build) && ls")[2].nested);
     }
 }
