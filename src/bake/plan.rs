@@ -261,19 +261,23 @@ pub fn make(project: &Project, args: &BuildArgs, env: Env, tmp: &Path) -> Result
     if args.keep_cross {
         return Err(BakeError::KeepCross.into());
     }
-    for (set, flag) in [
-        (args.push_by_digest, "--push-by-digest"),
-        (args.kustomize.is_some(), "--kustomize"),
-    ] {
-        if set {
-            return Err(BakeError::NotInBake { flag }.into());
+    if args.push_by_digest {
+        return Err(BakeError::NotInBake {
+            flag: "--push-by-digest",
         }
+        .into());
     }
 
     let mut parts: Vec<Part> = Vec::new();
     for e in images {
         let mut p = image_project(project, &e);
         let mut req = single::resolve(&p, args, env)?;
+        if req.kustomize.is_some() {
+            return Err(BakeError::NotInBake {
+                flag: "--kustomize ([build] kustomize)",
+            }
+            .into());
+        }
         if let Some(first) = parts.first() {
             req.builder = first.req.builder.clone();
             req.ephemeral = first.req.ephemeral;
