@@ -44,6 +44,10 @@ pub enum Command {
     #[command(visible_alias = "docker-buildx")]
     Build(BuildArgs),
 
+    /// Build several images in one `docker buildx bake` (the `[images.NAME]`
+    /// tables of xbuild.toml, or `[image]`), or print its definition.
+    Bake(BakeArgs),
+
     /// The Makefile's docker-build: build the image for one platform (the
     /// engine's own, or --platform) and load it into the local image store
     /// under its tags, with the same Dockerfile rewrite and host Go as
@@ -247,6 +251,17 @@ pub struct BuildArgs {
     /// [default: [build] kustomize].
     #[arg(long, value_name = "DIR")]
     pub kustomize: Option<PathBuf>,
+
+    /// The images to build: NAMEs of `[images.NAME]` tables in xbuild.toml
+    /// [default: all of them]. Without `[images]`, one argument is the build
+    /// context, as for `docker buildx build` [default: [dockerfile] context].
+    #[arg(value_name = "NAME|CONTEXT")]
+    pub names: Vec<String>,
+
+    /// The Dockerfile, for one image [default: CONTEXT/Dockerfile when a
+    /// context is given, else [dockerfile] path].
+    #[arg(long = "file", short = 'f', value_name = "PATH")]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -475,10 +490,27 @@ pub enum StrategyArg {
 }
 
 #[derive(Debug, Args)]
+pub struct BakeArgs {
+    /// Print the bake definition (JSON, buildx's file format) on stdout and
+    /// build nothing.
+    #[arg(long)]
+    pub print: bool,
+
+    #[command(flatten)]
+    pub build: BuildArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct CrossArgs {
-    /// The Dockerfile to read [default: from xbuild.toml, else ./Dockerfile].
-    #[arg(long, short = 'f', value_name = "PATH")]
+    /// The Dockerfile to read [default: CONTEXT/Dockerfile when a context is
+    /// given, else from xbuild.toml, else ./Dockerfile].
+    #[arg(long, short = 'f', visible_alias = "file", value_name = "PATH")]
     pub dockerfile: Option<PathBuf>,
+
+    /// The build context, as for `docker buildx build`: its Dockerfile is
+    /// read unless -f says otherwise.
+    #[arg(value_name = "CONTEXT")]
+    pub context: Option<PathBuf>,
 
     /// Where to write the result; `-` for stdout [default: from xbuild.toml,
     /// else Dockerfile.cross next to the Dockerfile].

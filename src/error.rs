@@ -77,6 +77,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Bake(#[from] crate::bake::plan::BakeError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     MakefileRewrite(#[from] crate::config::makefile_rewrite::RewriteError),
 
     #[error(transparent)]

@@ -8,6 +8,7 @@
 // the way out of a failing command, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod bake;
 pub mod buildx;
 pub mod cli;
 pub mod commands;

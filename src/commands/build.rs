@@ -181,6 +181,13 @@ pub enum BuildError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Preflight(#[from] preflight::PreflightError),
+
+    #[error("unexpected argument {arg:?}: one build context at most")]
+    #[diagnostic(
+        code(xbuild::build::context),
+        help("without [images.NAME] tables in xbuild.toml, the one argument is the build context")
+    )]
+    ExtraArgument { arg: String },
 }
 
 /// The resolved request.
@@ -610,6 +617,31 @@ fn docker_context_name(env: Env) -> String {
         .unwrap_or_else(|| "default".to_string())
 }
 
+/// `-f/--file` and a context argument, for one image, as `docker buildx
+/// build` takes them: the Dockerfile defaults to CONTEXT/Dockerfile.
+pub(crate) fn file_and_context(project: &mut Project, args: &BuildArgs) -> Result<(), BuildError> {
+    let root = project.root.clone();
+    let context = match args.names.as_slice() {
+        [] => None,
+        [c] => Some(config::join(&root, c)),
+        [_, extra, ..] => return Err(BuildError::ExtraArgument { arg: extra.clone() }),
+    };
+    let df = &mut project.config.dockerfile;
+    let file = match (&args.file, &context) {
+        (Some(f), _) => Some(config::join(&root, f)),
+        (None, Some(c)) => Some(c.join("Dockerfile")),
+        (None, None) => None,
+    };
+    if let Some(file) = file {
+        df.cross = crate::commands::cross::cross_path_for(&file);
+        df.path = file;
+    }
+    if let Some(c) = context {
+        df.context = c;
+    }
+    Ok(())
+}
+
 /// Makes the plan: `before` commands, the builder, the build, the cleanup.
 pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, Error> {
     let root = &project.root;
@@ -895,7 +927,7 @@ fn go_host(
 /// Checks the machine can run the plan. An engine probe that succeeded
 /// (driver `auto`) has already shown that the CLI, buildx and the daemon
 /// work, and what the image store is: those are not asked again.
-fn preflight(req: &Request) -> Result<(), BuildError> {
+pub(crate) fn preflight(req: &Request) -> Result<(), BuildError> {
     let probed = match &req.auto {
         Some(Choice {
             probe: Probe::Done(facts),
@@ -931,7 +963,11 @@ pub fn run(
     config: Option<&Path>,
     args: &BuildArgs,
 ) -> Result<ExitStatus, Error> {
-    let project = config::load(dir, config)?;
+    let mut project = config::load(dir, config)?;
+    if !project.config.images.is_empty() {
+        return crate::bake::build(&project, args, false);
+    }
+    file_and_context(&mut project, args)?;
     let env = |k: &str| std::env::var(k).ok();
     let req = resolve(&project, args, &env, &engine_probe(args.dry_run))?;
     run_request(&project, &req, args).map(|_| ExitStatus::Success)

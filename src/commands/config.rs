@@ -98,5 +98,10 @@ fn rebased(config: &Config, base: &Path) -> Config {
         .iter()
         .map(|s| spec(s, &["src", "dest"]))
         .collect();
+    for image in &mut c.images {
+        image.dockerfile = rel(&image.dockerfile);
+        image.context = rel(&image.context);
+        image.output = image.output.iter().map(|s| spec(s, &["dest"])).collect();
+    }
     c
 }

@@ -15,14 +15,17 @@ pub fn run(
 ) -> Result<ExitStatus, Error> {
     let project = config::load(dir, config)?;
     let cfg = &project.config.dockerfile;
-    let dockerfile = match &args.dockerfile {
-        Some(p) => super::resolve(dir, p),
-        None => cfg.path.clone(),
+    let dockerfile = match (&args.dockerfile, &args.context) {
+        (Some(p), _) => super::resolve(dir, p),
+        (None, Some(context)) => super::resolve(dir, context).join("Dockerfile"),
+        (None, None) => cfg.path.clone(),
     };
     let output: Option<PathBuf> = match &args.output {
         Some(p) if p.as_os_str() == "-" => None,
         Some(p) => Some(super::resolve(dir, p)),
-        None if args.dockerfile.is_some() => Some(cross_path_for(&dockerfile)),
+        None if args.dockerfile.is_some() || args.context.is_some() => {
+            Some(cross_path_for(&dockerfile))
+        }
         None => Some(cfg.cross.clone()),
     };
     let strategy = match args.strategy {

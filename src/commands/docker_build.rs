@@ -77,6 +77,8 @@ pub fn run(
         push_by_digest: false,
         tool: None,
         no_before: false,
+        names: Vec::new(),
+        file: None,
     };
     let probe = build::engine_probe(args.dry_run);
     let mut req = build::resolve(&project, &build_args, &env, &probe)?;

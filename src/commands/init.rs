@@ -67,10 +67,11 @@ pub fn run(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let text = render(
+    let mut text = render(
         &detection,
         &relative_to(&absolute(dir_of_target), &absolute(&root)),
     );
+    text.push_str(&crate::bake::propose::images_block(&root, &detection).unwrap_or_default());
     summarise(&detection);
     if args.stdout {
         // A closed pipe (`xbuild init --stdout | head`) is not worth reporting.
@@ -223,7 +224,7 @@ fn toml_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// `text` as `# ` comment lines of at most 78 columns.
-fn comment(text: &str) -> String {
+pub(crate) fn comment(text: &str) -> String {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::from("#");
     for word in text.split_whitespace() {

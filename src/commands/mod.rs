@@ -1,5 +1,6 @@
 //! One file per subcommand; [`dispatch`] runs the one the user asked for.
 
+pub mod bake;
 pub mod build;
 pub mod build_kustomize;
 pub mod builder;
@@ -30,6 +31,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Config(args) => config::run(dir, config, &args),
         Command::Cross(args) => cross::run(dir, config, &args),
         Command::Build(args) => build::run(dir, config, &args),
+        Command::Bake(args) => bake::run(dir, config, &args),
         Command::DockerBuild(args) => docker_build::run(dir, config, &args),
         Command::DockerPush(args) => docker_push::run(dir, config, &args),
         Command::GoBuild(args) => go_build::run(dir, config, &args),

@@ -66,31 +66,38 @@ pub fn detect(root: &Path, env: &dyn Fn(&str) -> Option<String>) -> Detection {
     d
 }
 
+/// `Dockerfile.NAME` and `NAME.Dockerfile` in `root` (not `.cross`), the
+/// variants for development or tests (the least likely to be an image to
+/// ship) last.
+pub fn named_dockerfiles(root: &Path) -> Vec<PathBuf> {
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            (n.ends_with(".Dockerfile") || n.starts_with("Dockerfile.")) && !n.ends_with(".cross")
+        })
+        .map(PathBuf::from)
+        .collect();
+    candidates.sort_by_key(|p| (is_secondary(p), p.clone()));
+    candidates
+}
+
+/// A Dockerfile for development or tests, by its name.
+pub fn is_secondary(p: &Path) -> bool {
+    let name = p.to_string_lossy().to_ascii_lowercase();
+    ["dev", "debug", "test", "e2e", "local"]
+        .iter()
+        .any(|w| name.contains(w))
+}
+
 fn dockerfile(root: &Path, d: &mut Detection) {
     if root.join("Dockerfile").is_file() {
         d.dockerfile = Some(PathBuf::from("Dockerfile"));
     } else {
-        let mut candidates: Vec<PathBuf> = std::fs::read_dir(root)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.path().is_file())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| {
-                (n.ends_with(".Dockerfile") || n.starts_with("Dockerfile."))
-                    && !n.ends_with(".cross")
-            })
-            .map(PathBuf::from)
-            .collect();
-        // Several candidates: variants for development or tests are the
-        // least likely to be the image to ship.
-        let secondary = |p: &PathBuf| {
-            let name = p.to_string_lossy().to_ascii_lowercase();
-            ["dev", "debug", "test", "e2e", "local"]
-                .iter()
-                .any(|w| name.contains(w))
-        };
-        candidates.sort_by_key(|p| (secondary(p), p.clone()));
+        let mut candidates = named_dockerfiles(root);
         // Then the usual subdirectories (operator-sdk before 1.0 used
         // build/Dockerfile) and Containerfile.
         if candidates.is_empty() {

@@ -24,6 +24,7 @@
 pub mod check;
 mod detect;
 mod error;
+pub mod images;
 mod makefile;
 pub mod makefile_rewrite;
 mod model;
@@ -32,12 +33,13 @@ mod paths;
 mod raw;
 mod resolve;
 mod source;
-mod suggest;
+pub(crate) mod suggest;
 mod words;
 
 pub use check::split_tag;
-pub use detect::{Detection, detect};
+pub use detect::{Detection, detect, is_secondary, named_dockerfiles};
 pub use error::ConfigError;
+pub use images::ImageEntry;
 pub use model::{
     BeforeCommand, BuildConfig, BuilderConfig, BuilderNode, Config, DockerfileConfig, Driver,
     DriverSetting, GoConfig, GoMode, ImageConfig, LintConfig, PROGRESS_MODES, Strategy, Tool,

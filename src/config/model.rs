@@ -28,6 +28,12 @@ pub struct Config {
     pub build: BuildConfig,
     pub go: GoConfig,
     pub lint: LintConfig,
+    /// `[images.NAME]`: several images built together; empty for one image.
+    #[serde(
+        serialize_with = "super::images::serialize",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub images: Vec<super::images::ImageEntry>,
     /// The file this came from, for errors found after loading; `None` when
     /// there was no xbuild.toml.
     #[serde(skip)]
@@ -435,6 +441,7 @@ impl Config {
                 flags: Vec::new(),
             },
             lint: LintConfig::default(),
+            images: Vec::new(),
             source: None,
         }
     }
@@ -494,7 +501,7 @@ fn platforms<S: Serializer>(list: &[Platform], s: S) -> Result<S::Ok, S::Error> 
     seq.end()
 }
 
-fn pairs<S: Serializer>(list: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn pairs<S: Serializer>(list: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
     let mut map = s.serialize_map(Some(list.len()))?;
     for (k, v) in list {
         map.serialize_entry(k, v)?;

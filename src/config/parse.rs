@@ -66,6 +66,10 @@ pub fn parse(text: &str, name: &str, file: &Path) -> Result<Parsed, ConfigError>
             });
             continue;
         }
+        if section == "images" {
+            images(&source, value, &mut raw, &mut problems);
+            continue;
+        }
         let value = ValueDeserializer::from(value);
         let result = match section {
             "image" => Deserialize::deserialize(value).map(|v| raw.image = v),
@@ -88,6 +92,27 @@ pub fn parse(text: &str, name: &str, file: &Path) -> Result<Parsed, ConfigError>
         source,
         problems,
     })
+}
+
+/// `[images.NAME]`, one table at a time (a problem in one does not hide
+/// the others), in file order (TOML tables are unordered maps; the spans
+/// give the order back).
+fn images(
+    src: &ConfigSource,
+    value: toml::Spanned<toml::de::DeValue<'_>>,
+    raw: &mut RawConfig,
+    problems: &mut Vec<ConfigError>,
+) {
+    let toml::de::DeValue::Table(table) = value.into_inner() else {
+        return;
+    };
+    for (key, entry) in table {
+        match Deserialize::deserialize(ValueDeserializer::from(entry)) {
+            Ok(v) => raw.images.push((key.get_ref().to_string(), v)),
+            Err(err) => problems.push(from_toml(src, "images", &err)),
+        }
+    }
+    raw.images.sort_by_key(|(_, v)| v.span().start);
 }
 
 /// `[image]`, `[[builder.nodes]]`, or "the top level", for messages.

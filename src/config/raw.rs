@@ -14,7 +14,15 @@ use std::fmt;
 use toml::Spanned;
 
 /// The sections of xbuild.toml, in the order the documentation lists them.
-pub const SECTIONS: &[&str] = &["image", "dockerfile", "builder", "build", "go", "lint"];
+pub const SECTIONS: &[&str] = &[
+    "image",
+    "dockerfile",
+    "builder",
+    "build",
+    "go",
+    "lint",
+    "images",
+];
 
 /// The whole file, one section at a time (each is deserialized on its own
 /// so that a problem in one does not hide problems in another).
@@ -26,6 +34,8 @@ pub struct RawConfig {
     pub build: RawBuild,
     pub go: RawGo,
     pub lint: RawLint,
+    /// `[images.NAME]` tables, in file order.
+    pub images: Vec<(String, S<super::images::RawImageEntry>)>,
 }
 
 pub type S<T> = Spanned<T>;

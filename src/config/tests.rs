@@ -347,7 +347,7 @@ fn unknown_top_level_key_suggests_the_closest() {
             "[xbuild.toml:1:2]",
             "unknown key",
             "did you mean `image`?",
-            "`image`, `dockerfile`, `builder`, `build`, `go` and `lint`",
+            "`image`, `dockerfile`, `builder`, `build`, `go`, `lint` and `images`",
         ],
     );
 }

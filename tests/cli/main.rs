@@ -2,6 +2,7 @@
 //! and the files it writes. None of them needs Docker.
 
 mod auto_driver;
+mod bake;
 mod build;
 mod ci;
 mod config;

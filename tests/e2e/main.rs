@@ -3,6 +3,7 @@
 //! `cargo test --features e2e --test e2e`.
 
 mod auto_driver;
+mod bake;
 mod build;
 mod go_host;
 mod kubebuilder;

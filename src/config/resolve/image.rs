@@ -8,10 +8,17 @@ use std::path::PathBuf;
 
 impl Resolver<'_> {
     pub(super) fn image(&mut self, raw: &RawImage, out: &mut ImageConfig) {
+        self.image_keys(raw, out, "image");
+    }
+
+    /// `name`, `tags` and `platforms` of `table` (`image`, or
+    /// `images.NAME`) over `out`.
+    pub(super) fn image_keys(&mut self, raw: &RawImage, out: &mut ImageConfig, table: &str) {
+        let key = |k: &str| format!("{table}.{k}");
         if let Some(name) = &raw.name {
             if let Err((message, help)) = check::image_name(name.get_ref()) {
                 self.invalid(
-                    "image.name",
+                    &key("name"),
                     &name.span(),
                     &message,
                     "not an image name",
@@ -22,10 +29,10 @@ impl Resolver<'_> {
             }
         }
         if let Some(tags) = &raw.tags {
-            let items = self.strings(tags, "image.tags", Split::Whole);
+            let items = self.strings(tags, &key("tags"), Split::Whole);
             if items.is_empty() {
                 self.invalid(
-                    "image.tags",
+                    &key("tags"),
                     &tags.span(),
                     "there are no tags",
                     "empty",
@@ -38,7 +45,7 @@ impl Resolver<'_> {
                     Ok(()) if !resolved.contains(&tag) => resolved.push(tag),
                     Ok(()) => {}
                     Err((message, help)) => self.invalid(
-                        &format!("image.tags[{i}]"),
+                        &format!("{table}.tags[{i}]"),
                         &at,
                         &message,
                         "not a tag or image reference",
@@ -50,10 +57,10 @@ impl Resolver<'_> {
         }
         if let Some(platforms) = &raw.platforms {
             let before = self.problems.len();
-            let list = self.platforms(platforms, "image.platforms");
+            let list = self.platforms(platforms, &key("platforms"));
             if list.is_empty() && self.problems.len() == before {
                 self.invalid(
-                    "image.platforms",
+                    &key("platforms"),
                     &platforms.span(),
                     "there are no platforms",
                     "empty",

@@ -18,6 +18,7 @@ mod build;
 mod builder;
 mod go;
 mod image;
+mod images;
 
 /// How a key reads a single string where it also accepts an array.
 #[derive(Clone, Copy)]
@@ -50,6 +51,7 @@ pub fn resolve(
     r.build(&raw.build, &mut config.build);
     r.go(&raw.go, &mut config.go);
     r.lint(&raw.lint, &mut config.lint);
+    r.images(&raw.images, &mut config);
     config.source = Some(source.clone());
     (config, r.problems)
 }
