@@ -85,6 +85,18 @@ fn option(cmd: &Command, names: &[&str]) -> Option<String> {
             if let Some(v) = t.strip_prefix(n).and_then(|r| r.strip_prefix('=')) {
                 return Some(v.to_string());
             }
+            // Short options run together: curl's `-fsSLo FILE`.
+            let short = n.len() == 2 && !n.starts_with("--");
+            if short
+                && t.len() > 2
+                && !t.starts_with("--")
+                && t.starts_with('-')
+                && t[1..].chars().all(|c| c.is_ascii_alphabetic())
+                && t.ends_with(&n[1..])
+                && matches!(cmd.program(), "curl" | "wget")
+            {
+                return it.next().map(|w| w.text.clone());
+            }
         }
     }
     None

@@ -78,3 +78,4 @@ fn cargo_with_and_without_target() {
         vec![(3, Arch::Fixed, true), (5, Arch::Native, true)]
     );
 }
+
