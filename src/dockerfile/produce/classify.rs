@@ -14,6 +14,9 @@ pub(super) struct Env<'v, 'a> {
     pub arm: &'v Vars<'a>,
     /// WORKDIR (absolute).
     pub wd: &'v str,
+    /// Read every TARGET* use as declared (what the file means once XB007's
+    /// missing ARGs are added).
+    pub assume_declared: bool,
 }
 
 /// How a setting varies with the target platform.
@@ -25,12 +28,22 @@ enum Setting {
 }
 
 impl Env<'_, '_> {
+    /// A variable's value for the command.
+    fn get(&self, vars: &Vars, k: &str) -> Option<String> {
+        vars.get(k).or_else(|| {
+            let p = vars.target();
+            (self.assume_declared && crate::dockerfile::stages::TARGET_ARGS.contains(&k))
+                .then(|| crate::dockerfile::stages::automatic_arg(k, p, p))
+                .flatten()
+        })
+    }
+
     /// `name` as the command sees it: its own or exported assignment, else
     /// ENV/ARG.
     fn setting(&self, cmd: &Command, name: &str) -> Setting {
         let value = |vars: &Vars| match cmd.var(name) {
-            Some(a) => a.expand(&|k| vars.get(k)).unwrap_or_default(),
-            None => vars.get(name).unwrap_or_default(),
+            Some(a) => a.expand(&|k| self.get(vars, k)).unwrap_or_default(),
+            None => self.get(vars, name).unwrap_or_default(),
         };
         let (a, b) = (value(self.amd), value(self.arm));
         let shown = cmd
@@ -50,7 +63,7 @@ impl Env<'_, '_> {
     fn words_vary(&self, cmd: &Command) -> Option<String> {
         let ex = |vars: &Vars, raw: &str| {
             crate::dockerfile::shell::Lexer::new('\\')
-                .process_word(raw, &|k| vars.get(k))
+                .process_word(raw, &|k| self.get(vars, k))
                 .unwrap_or_default()
         };
         cmd.own_env()
@@ -68,7 +81,11 @@ impl Env<'_, '_> {
         } else if p.is_empty() || p == "." {
             self.wd.to_string()
         } else {
-            format!("{}/{}", self.wd.trim_end_matches('/'), p.trim_start_matches("./"))
+            format!(
+                "{}/{}",
+                self.wd.trim_end_matches('/'),
+                p.trim_start_matches("./")
+            )
         }
     }
 }
@@ -109,13 +126,78 @@ fn has(cmd: &Command, word: &str) -> bool {
 /// Commands that only move, copy or write text: their output does not
 /// depend on any architecture.
 const TEXT: &[&str] = &[
-    "cp", "mv", "mkdir", "rm", "rmdir", "ln", "chmod", "chown", "chgrp", "echo", "printf",
-    "cat", "sed", "awk", "tar", "unzip", "gzip", "gunzip", "xz", "touch", "test", "[", "true",
-    "false", "set", "cd", "ls", "find", "grep", "git", "adduser", "useradd", "addgroup",
-    "groupadd", "install", "tee", "sort", "head", "tail", "tr", "cut", "xargs", "sha256sum",
-    "md5sum", "update-ca-certificates", "export", "exit", "sleep", "id", "whoami", "env",
-    "basename", "dirname", "mktemp", "jq", "yq", "wc", "sh", "bash", "source", ".", "ldconfig",
-    "upx", "strip", "tini", "setcap", "rsync", "patch", "diff", "openssl", "gpg", "base64",
+    "cp",
+    "mv",
+    "mkdir",
+    "rm",
+    "rmdir",
+    "ln",
+    "chmod",
+    "chown",
+    "chgrp",
+    "echo",
+    "printf",
+    "cat",
+    "sed",
+    "awk",
+    "tar",
+    "unzip",
+    "gzip",
+    "gunzip",
+    "xz",
+    "touch",
+    "test",
+    "[",
+    "true",
+    "false",
+    "set",
+    "cd",
+    "ls",
+    "find",
+    "grep",
+    "git",
+    "adduser",
+    "useradd",
+    "addgroup",
+    "groupadd",
+    "install",
+    "tee",
+    "sort",
+    "head",
+    "tail",
+    "tr",
+    "cut",
+    "xargs",
+    "sha256sum",
+    "md5sum",
+    "update-ca-certificates",
+    "export",
+    "exit",
+    "sleep",
+    "id",
+    "whoami",
+    "env",
+    "basename",
+    "dirname",
+    "mktemp",
+    "jq",
+    "yq",
+    "wc",
+    "sh",
+    "bash",
+    "source",
+    ".",
+    "ldconfig",
+    "upx",
+    "strip",
+    "tini",
+    "setcap",
+    "rsync",
+    "patch",
+    "diff",
+    "openssl",
+    "gpg",
+    "base64",
 ];
 
 /// Build tools whose output is byte code or text (JVM, JavaScript bundles).
@@ -135,7 +217,9 @@ const PACKAGES: &[(&str, &[&str])] = &[
 ];
 
 /// Where a package manager without a root writes.
-const SYSTEM: &[&str] = &["/usr", "/lib", "/lib64", "/etc", "/bin", "/sbin", "/opt", "/var/lib"];
+const SYSTEM: &[&str] = &[
+    "/usr", "/lib", "/lib64", "/etc", "/bin", "/sbin", "/opt", "/var/lib",
+];
 
 /// The command's output, or None when it produces nothing that matters.
 pub(super) fn classify(cmd: &Command, env: &Env) -> Option<Output> {
@@ -144,7 +228,9 @@ pub(super) fn classify(cmd: &Command, env: &Env) -> Option<Output> {
     let target_of = |names: &[&str]| -> Option<(Arch, String)> {
         for n in names {
             match env.setting(cmd, n) {
-                Setting::Varies(s) => return Some((Arch::Target, format!("{s} follows the target"))),
+                Setting::Varies(s) => {
+                    return Some((Arch::Target, format!("{s} follows the target")));
+                }
                 Setting::Fixed(s) => return Some((Arch::Fixed, format!("{s} is fixed"))),
                 Setting::Unset => {}
             }
@@ -167,12 +253,10 @@ pub(super) fn classify(cmd: &Command, env: &Env) -> Option<Output> {
             }
             let paths = if sub == "install" {
                 let bin = match env.setting(cmd, "GOBIN") {
-                    Setting::Fixed(_) | Setting::Varies(_) => {
-                        cmd.var("GOBIN").map_or_else(
-                            || env.amd.get("GOBIN").unwrap_or_default(),
-                            |a| a.expand(&|k| env.amd.get(k)).unwrap_or_default(),
-                        )
-                    }
+                    Setting::Fixed(_) | Setting::Varies(_) => cmd.var("GOBIN").map_or_else(
+                        || env.amd.get("GOBIN").unwrap_or_default(),
+                        |a| a.expand(&|k| env.amd.get(k)).unwrap_or_default(),
+                    ),
                     Setting::Unset => env
                         .amd
                         .get("GOPATH")
@@ -245,14 +329,30 @@ pub(super) fn classify(cmd: &Command, env: &Env) -> Option<Output> {
                 return None;
             }
             if let Some(p) = option(cmd, &["--platform", "--python-platform"]) {
-                let arch = if p.contains('$') { Arch::Target } else { Arch::Fixed };
-                return out(arch, format!("--platform {p}"), vec![env.wd.to_string()], false);
+                let arch = if p.contains('$') {
+                    Arch::Target
+                } else {
+                    Arch::Fixed
+                };
+                return out(
+                    arch,
+                    format!("--platform {p}"),
+                    vec![env.wd.to_string()],
+                    false,
+                );
             }
-            let path = option(cmd, &["--target", "--prefix", "--root", "-t", "--wheel-dir", "-w"]);
+            let path = option(
+                cmd,
+                &["--target", "--prefix", "--root", "-t", "--wheel-dir", "-w"],
+            );
             let exact = path.is_some();
             let mut paths = match path {
                 Some(p) => vec![env.abs(&p)],
-                None => vec!["/usr/local/lib".into(), "/usr/lib".into(), env.wd.to_string()],
+                None => vec![
+                    "/usr/local/lib".into(),
+                    "/usr/lib".into(),
+                    env.wd.to_string(),
+                ],
             };
             if let Some(v) = env.amd.get("VIRTUAL_ENV") {
                 paths.push(v);
@@ -272,7 +372,8 @@ pub(super) fn classify(cmd: &Command, env: &Env) -> Option<Output> {
             }
             out(
                 Arch::Native,
-                format!("{prog} {sub} builds native modules for the machine it runs on").replace("  ", " "),
+                format!("{prog} {sub} builds native modules for the machine it runs on")
+                    .replace("  ", " "),
                 vec![env.abs("node_modules")],
                 true,
             )
@@ -288,9 +389,18 @@ pub(super) fn classify(cmd: &Command, env: &Env) -> Option<Output> {
             let exact = path.is_some();
             let text = cmd.text();
             if env.words_vary(cmd).is_some() {
-                return out(Arch::Target, "its URL follows the target".into(), paths, exact);
+                return out(
+                    Arch::Target,
+                    "its URL follows the target".into(),
+                    paths,
+                    exact,
+                );
             }
-            if text.contains("uname -m") || text.contains("$(arch)") || text.contains("`arch`") || text.contains("dpkg --print-architecture") {
+            if text.contains("uname -m")
+                || text.contains("$(arch)")
+                || text.contains("`arch`")
+                || text.contains("dpkg --print-architecture")
+            {
                 return out(
                     Arch::Native,
                     "its URL names the machine it runs on (`uname -m`)".into(),
@@ -298,12 +408,21 @@ pub(super) fn classify(cmd: &Command, env: &Env) -> Option<Output> {
                     exact,
                 );
             }
-            out(Arch::Independent, "a download that names no architecture".into(), paths, exact)
+            out(
+                Arch::Independent,
+                "a download that names no architecture".into(),
+                paths,
+                exact,
+            )
         }
         _ => {
             if let Some((_, subs)) = PACKAGES.iter().find(|(p, _)| *p == prog) {
                 let installs = subs.contains(&sub.as_str())
-                    || cmd.argv.iter().skip(1).any(|w| subs.contains(&w.text.as_str()));
+                    || cmd
+                        .argv
+                        .iter()
+                        .skip(1)
+                        .any(|w| subs.contains(&w.text.as_str()));
                 if !installs {
                     return None;
                 }
@@ -312,9 +431,16 @@ pub(super) fn classify(cmd: &Command, env: &Env) -> Option<Output> {
                     Some(r) => (vec![env.abs(r)], true),
                     None => (SYSTEM.iter().map(|s| s.to_string()).collect(), false),
                 };
-                if let Some((arch, why)) = option(cmd, &["--forcearch", "--arch"])
-                    .map(|a| (if a.contains('$') { Arch::Target } else { Arch::Fixed }, format!("--arch {a}")))
-                {
+                if let Some((arch, why)) = option(cmd, &["--forcearch", "--arch"]).map(|a| {
+                    (
+                        if a.contains('$') {
+                            Arch::Target
+                        } else {
+                            Arch::Fixed
+                        },
+                        format!("--arch {a}"),
+                    )
+                }) {
                     return out(arch, why, paths, exact);
                 }
                 let into = root.map(|r| format!(" into {r}")).unwrap_or_default();
@@ -332,7 +458,12 @@ pub(super) fn classify(cmd: &Command, env: &Env) -> Option<Output> {
             // builds for the target when what it is given follows the target.
             let paths = vec![env.wd.to_string()];
             if let Some(w) = env.words_vary(cmd) {
-                return out(Arch::Target, format!("{w} follows the target"), paths, false);
+                return out(
+                    Arch::Target,
+                    format!("{w} follows the target"),
+                    paths,
+                    false,
+                );
             }
             if let Some((arch, why)) = target_of(&["GOARCH", "CARGO_BUILD_TARGET"]) {
                 return out(arch, why, paths, false);
@@ -343,7 +474,12 @@ pub(super) fn classify(cmd: &Command, env: &Env) -> Option<Output> {
             } else {
                 format!("what `{prog}` builds, and for which machine, is unknown")
             };
-            out(if native { Arch::Native } else { Arch::Unknown }, why, paths, false)
+            out(
+                if native { Arch::Native } else { Arch::Unknown },
+                why,
+                paths,
+                false,
+            )
         }
     }
 }

@@ -87,11 +87,22 @@ pub struct Products {
 /// Dockerfile's own.
 fn context_dir(df: &Dockerfile) -> Option<PathBuf> {
     let p = Path::new(&df.name);
-    p.is_file().then(|| p.parent().unwrap_or(Path::new(".")).to_path_buf())
+    p.is_file()
+        .then(|| p.parent().unwrap_or(Path::new(".")).to_path_buf())
 }
 
 impl Products {
     pub fn new(df: &Dockerfile, graph: &StageGraph) -> Products {
+        Self::judge(df, graph, false)
+    }
+
+    /// As [`Products::new`], every TARGET* use read as declared (what the
+    /// file means once XB007's missing ARGs are added).
+    pub fn intended(df: &Dockerfile, graph: &StageGraph) -> Products {
+        Self::judge(df, graph, true)
+    }
+
+    fn judge(df: &Dockerfile, graph: &StageGraph, assume_declared: bool) -> Products {
         let context = context_dir(df);
         let amd = Platform::new("linux", "amd64", None);
         let arm = Platform::new("linux", "arm64", None);
@@ -121,10 +132,10 @@ impl Products {
                                 amd: &vamd,
                                 arm: &varm,
                                 wd: &wd,
+                                assume_declared,
                             };
                             for cmd in run_commands(&df.source, ins) {
-                                let Some(output) = judge(&cmd, &env, context.as_deref(), 0)
-                                else {
+                                let Some(output) = judge(&cmd, &env, context.as_deref(), 0) else {
                                     continue;
                                 };
                                 let span = cmd.whole_span();
@@ -160,7 +171,9 @@ fn judge(cmd: &Command, env: &Env, context: Option<&Path>, depth: usize) -> Opti
         let Some(text) = text else {
             return Some(Output {
                 arch: Arch::Unknown,
-                why: format!("{script} is not in the build context here, so what it builds is unknown"),
+                why: format!(
+                    "{script} is not in the build context here, so what it builds is unknown"
+                ),
                 paths: vec![env.wd.to_string()],
                 exact: false,
             });
@@ -223,10 +236,18 @@ pub(crate) fn join(base: &str, p: &str) -> String {
     } else if p.is_empty() || p == "." {
         base.to_string()
     } else {
-        format!("{}/{}", base.trim_end_matches('/'), p.trim_start_matches("./"))
+        format!(
+            "{}/{}",
+            base.trim_end_matches('/'),
+            p.trim_start_matches("./")
+        )
     };
     let t = joined.trim_end_matches('/');
-    if t.is_empty() { "/".into() } else { t.to_string() }
+    if t.is_empty() {
+        "/".into()
+    } else {
+        t.to_string()
+    }
 }
 
 pub use ships::{Delivery, deliveries};

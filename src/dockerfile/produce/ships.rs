@@ -16,7 +16,7 @@ pub struct Delivery {
 
 impl Delivery {
     /// The stage that puts it in the image.
-    pub fn into(&self) -> usize {
+    pub fn receiver(&self) -> usize {
         *self.hops.last().expect("a delivery has a hop")
     }
 }
@@ -62,7 +62,9 @@ fn copies(df: &Dockerfile, graph: &StageGraph) -> Vec<Copy> {
                     let field = |k: &str| {
                         mount.split(',').find_map(|kv| {
                             let (a, b) = kv.split_once('=')?;
-                            a.trim().eq_ignore_ascii_case(k).then(|| b.trim().to_string())
+                            a.trim()
+                                .eq_ignore_ascii_case(k)
+                                .then(|| b.trim().to_string())
                         })
                     };
                     out.push(Copy {
@@ -126,7 +128,7 @@ fn under(inner: &str, outer: &str) -> bool {
 pub fn deliveries(
     df: &Dockerfile,
     graph: &StageGraph,
-    products: &Products,
+    _products: &Products,
     product: &Product,
 ) -> Vec<Delivery> {
     let copies = copies(df, graph);
@@ -164,10 +166,11 @@ pub fn deliveries(
                     let rest = path.strip_prefix(c.source.as_str()).unwrap_or("");
                     let rest = if c.source == "/" { path.as_str() } else { rest };
                     Some(join(&c.dest, rest.trim_start_matches('/')))
-                } else if under(&c.source, &path)
-                    && (exact || !exactly_produced(graph, products, holder, &c.source))
-                {
-                    // The copy takes part of it.
+                } else if exact && under(&c.source, &path) {
+                    // The copy takes part of an output whose paths are
+                    // known (an output somewhere below a directory, such as
+                    // packages under /usr or `make` in WORKDIR, ships only
+                    // when a copy takes the whole directory).
                     Some(c.dest.clone())
                 } else {
                     None
@@ -187,16 +190,4 @@ pub fn deliveries(
     }
     out.dedup();
     out
-}
-
-/// Some command of `stage`'s chain writes exactly `path` or a directory
-/// holding it (so a package install into /usr is not what a copy of
-/// `/usr/local/bin/tool` takes when `go build -o /usr/local/bin/tool` ran).
-fn exactly_produced(graph: &StageGraph, products: &Products, stage: usize, path: &str) -> bool {
-    graph.chain(stage).iter().any(|&s| {
-        products.stages[s]
-            .iter()
-            .filter(|p| p.output.exact)
-            .any(|p| p.output.paths.iter().any(|o| under(path, o)))
-    })
 }

@@ -8,7 +8,13 @@ fn judged(src: &str) -> Vec<(usize, Arch, bool)> {
     p.stages
         .iter()
         .flatten()
-        .map(|x| (x.line, x.output.arch, !deliveries(&df, &g, &p, x).is_empty()))
+        .map(|x| {
+            (
+                x.line,
+                x.output.arch,
+                !deliveries(&df, &g, &p, x).is_empty(),
+            )
+        })
         .collect()
 }
 
@@ -78,4 +84,3 @@ fn cargo_with_and_without_target() {
         vec![(3, Arch::Fixed, true), (5, Arch::Native, true)]
     );
 }
-
