@@ -64,6 +64,8 @@ pub struct Product {
     /// The command as written.
     pub command: String,
     pub span: super::Span,
+    /// The program and its subcommand (`go build`), for labels.
+    pub label_span: super::Span,
     pub output: Output,
 }
 
@@ -145,6 +147,7 @@ impl Products {
                                     line: df.line_col(span.start.max(ins.span.start)).0,
                                     command: cmd.text(),
                                     span,
+                                    label_span: cmd.span(),
                                     output,
                                 });
                             }
