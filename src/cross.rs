@@ -333,7 +333,7 @@ fn keeps_native(
                 _ => "builds for the build machine",
             };
             Some(format!(
-                "stage {} {} {what} and its output reaches the image through stage {}: pinning would ship a build-machine binary",
+                "stage {} {} {what} and its output reaches the image through stage {}: pinned, the image would get the build machine's output",
                 graph.stages[p.stage].label(),
                 p.describe(),
                 graph.stages[d.receiver()].label()

@@ -137,19 +137,18 @@ impl Products {
                                 assume_declared,
                             };
                             for cmd in run_commands(&df.source, ins) {
-                                let Some(output) = judge(&cmd, &env, context.as_deref(), 0) else {
-                                    continue;
-                                };
-                                let span = cmd.whole_span();
-                                out.push(Product {
-                                    stage: s.index,
-                                    instruction: i,
-                                    line: df.line_col(span.start.max(ins.span.start)).0,
-                                    command: cmd.text(),
-                                    span,
-                                    label_span: cmd.span(),
-                                    output,
-                                });
+                                for output in judge(&cmd, &env, context.as_deref(), 0) {
+                                    let span = cmd.whole_span();
+                                    out.push(Product {
+                                        stage: s.index,
+                                        instruction: i,
+                                        line: df.line_col(span.start.max(ins.span.start)).0,
+                                        command: cmd.text(),
+                                        span,
+                                        label_span: cmd.span(),
+                                        output,
+                                    });
+                                }
                             }
                         }
                         _ => {}
@@ -164,41 +163,33 @@ impl Products {
     }
 }
 
-/// A command's output; a script from the build context is read and judged
-/// by its own commands (target or arch-independent only when all are).
-fn judge(cmd: &Command, env: &Env, context: Option<&Path>, depth: usize) -> Option<Output> {
+/// A command's outputs; a script from the build context is read and its
+/// commands judged one by one (each keeps its own paths).
+fn judge(cmd: &Command, env: &Env, context: Option<&Path>, depth: usize) -> Vec<Output> {
     if let Some(script) = script_path(cmd)
         && depth < 3
     {
         let text = context.and_then(|c| std::fs::read_to_string(c.join(&script)).ok());
         let Some(text) = text else {
-            return Some(Output {
+            return vec![Output {
                 arch: Arch::Unknown,
                 why: format!(
                     "{script} is not in the build context here, so what it builds is unknown"
                 ),
                 paths: vec![env.wd.to_string()],
                 exact: false,
-            });
+            }];
         };
-        let cmds = super::script::commands(&text, &|_| 0..0);
-        let outs: Vec<Output> = cmds
+        return super::script::commands(&text, &|_| 0..0)
             .iter()
-            .filter_map(|c| judge(c, env, context, depth + 1))
+            .flat_map(|c| judge(c, env, context, depth + 1))
+            .map(|o| Output {
+                why: format!("{script}: {}", o.why),
+                ..o
+            })
             .collect();
-        let worst = outs
-            .iter()
-            .find(|o| o.arch == Arch::Native)
-            .or_else(|| outs.iter().find(|o| o.arch == Arch::Unknown))
-            .or_else(|| outs.first());
-        return worst.map(|o| Output {
-            arch: o.arch,
-            why: format!("{script}: {}", o.why),
-            paths: vec![env.wd.to_string()],
-            exact: false,
-        });
     }
-    classify(cmd, env)
+    classify(cmd, env).into_iter().collect()
 }
 
 /// `./hack/build.sh`, `sh hack/build.sh`, `bash -e build.sh`: the script's

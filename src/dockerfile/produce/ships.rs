@@ -128,11 +128,12 @@ fn under(inner: &str, outer: &str) -> bool {
 pub fn deliveries(
     df: &Dockerfile,
     graph: &StageGraph,
-    _products: &Products,
+    products: &Products,
     product: &Product,
 ) -> Vec<Delivery> {
     let copies = copies(df, graph);
     let ships = graph.ships();
+    let unknown = product.output.arch == super::Arch::Unknown;
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     // (stage holding the path, path, the path is exactly the output, hops)
@@ -166,11 +167,15 @@ pub fn deliveries(
                     let rest = path.strip_prefix(c.source.as_str()).unwrap_or("");
                     let rest = if c.source == "/" { path.as_str() } else { rest };
                     Some(join(&c.dest, rest.trim_start_matches('/')))
-                } else if exact && under(&c.source, &path) {
+                } else if under(&c.source, &path)
+                    && (exact || (unknown && !exactly_produced(graph, products, holder, &c.source)))
+                {
                     // The copy takes part of an output whose paths are
-                    // known (an output somewhere below a directory, such as
-                    // packages under /usr or `make` in WORKDIR, ships only
-                    // when a copy takes the whole directory).
+                    // known. An output somewhere below a directory (packages
+                    // under /usr, `go build` without -o) ships only when a
+                    // copy takes the whole directory, except an unknown
+                    // command's (`make`, a script): a copy of a file in its
+                    // WORKDIR that no known command wrote may be its output.
                     Some(c.dest.clone())
                 } else {
                     None
@@ -190,4 +195,15 @@ pub fn deliveries(
     }
     out.dedup();
     out
+}
+
+/// Some command of `stage`'s chain writes exactly `path` or a directory
+/// holding it.
+fn exactly_produced(graph: &StageGraph, products: &Products, stage: usize, path: &str) -> bool {
+    graph.chain(stage).iter().any(|&s| {
+        products.stages[s]
+            .iter()
+            .filter(|p| p.output.exact)
+            .any(|p| p.output.paths.iter().any(|o| under(path, o)))
+    })
 }
