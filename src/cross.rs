@@ -292,6 +292,13 @@ fn auto(df: &Dockerfile, graph: &StageGraph, strict: bool) -> Vec<Decision> {
                         _ => None,
                     })
                     .unwrap_or_else(|| "builds for the target".into());
+                // Name the command whose target-built output ships, when one does.
+                let why = tree
+                    .iter()
+                    .flat_map(|&i| &products.stages[i])
+                    .filter(|p| p.output.arch == Arch::Target)
+                    .find(|p| !deliveries(df, graph, &products, p).is_empty())
+                    .map_or(why.clone(), |p| format!("{why}; {}", p.describe()));
                 for &i in &tree {
                     if i == root {
                         let reason = format!("builds for the target ({why}) and does not ship");

@@ -75,18 +75,7 @@ impl Env<'_, '_> {
     }
 
     fn abs(&self, p: &str) -> String {
-        let p = p.trim_end_matches('/');
-        if p.starts_with('/') {
-            p.to_string()
-        } else if p.is_empty() || p == "." {
-            self.wd.to_string()
-        } else {
-            format!(
-                "{}/{}",
-                self.wd.trim_end_matches('/'),
-                p.trim_start_matches("./")
-            )
-        }
+        super::join(self.wd, p)
     }
 }
 
