@@ -80,9 +80,13 @@ impl Product {
 }
 
 /// Every stage's producing commands.
-#[derive(Debug, Clone)]
 pub struct Products {
     pub stages: Vec<Vec<Product>>,
+    /// The copies between stages, which stages ship, and each stage's tree
+    /// (itself and the stages built FROM it), computed once.
+    copies: Vec<ships::Copy>,
+    ships: Vec<bool>,
+    trees: Vec<Vec<usize>>,
 }
 
 /// The directory scripts run from the build context are read from: the
@@ -159,7 +163,12 @@ impl Products {
                 out
             })
             .collect();
-        Products { stages }
+        Products {
+            stages,
+            copies: ships::copies(df, graph),
+            ships: graph.ships(),
+            trees: (0..graph.stages.len()).map(|i| graph.tree(i)).collect(),
+        }
     }
 }
 

@@ -22,7 +22,7 @@ impl Delivery {
 }
 
 /// A copy of `source` (in the stage copied from) to `dest` (in the copier).
-struct Copy {
+pub(super) struct Copy {
     from: usize,
     into: usize,
     source: String,
@@ -30,7 +30,7 @@ struct Copy {
 }
 
 /// Every copy between stages that a built stage makes.
-fn copies(df: &Dockerfile, graph: &StageGraph) -> Vec<Copy> {
+pub(super) fn copies(df: &Dockerfile, graph: &StageGraph) -> Vec<Copy> {
     let reachable = graph.reachable();
     let mut out = Vec::new();
     for s in graph.stages.iter().filter(|s| reachable[s.index]) {
@@ -126,13 +126,14 @@ fn under(inner: &str, outer: &str) -> bool {
 
 /// The ways `product`'s output reaches the image.
 pub fn deliveries(
-    df: &Dockerfile,
+    _df: &Dockerfile,
     graph: &StageGraph,
     products: &Products,
     product: &Product,
 ) -> Vec<Delivery> {
-    let copies = copies(df, graph);
-    let ships = graph.ships();
+    let copies = &products.copies;
+    let ships = &products.ships;
+    let trees = &products.trees;
     let unknown = product.output.arch == super::Arch::Unknown;
     let mut out = Vec::new();
     let mut seen = HashSet::new();
@@ -149,7 +150,7 @@ pub fn deliveries(
         }
         // The stages holding the same filesystem: `stage` and those built
         // FROM it.
-        for holder in graph.tree(stage) {
+        for &holder in &trees[stage] {
             let mut via = hops.clone();
             if holder != stage {
                 via.push(holder);
