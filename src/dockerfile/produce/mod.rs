@@ -214,7 +214,10 @@ fn script_path(cmd: &Command) -> Option<String> {
     } else {
         prog
     };
-    (name.ends_with(".sh") || (name.starts_with("./") && name.len() > 2))
+    // Inside the build context only.
+    (!name.split('/').any(|part| part == "..")
+        && !name.starts_with('/')
+        && (name.ends_with(".sh") || (name.starts_with("./") && name.len() > 2)))
         .then(|| name.trim_start_matches("./").to_string())
 }
 
