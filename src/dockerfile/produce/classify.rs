@@ -252,10 +252,16 @@ pub(super) fn classify(cmd: &Command, env: &Env) -> Option<Output> {
                         .map_or("/go/bin".to_string(), |g| format!("{g}/bin")),
                 };
                 vec![env.abs(&bin)]
+            } else if let Some(o) = option(cmd, &["-o"]) {
+                vec![env.abs(&o)]
+            } else if let Some(name) = go_output_name(cmd).filter(|_| sub == "build") {
+                vec![env.abs(&name)]
             } else {
-                vec![env.abs(&option(cmd, &["-o"]).unwrap_or_default())]
+                vec![env.wd.to_string()]
             };
-            let exact = sub == "install" || option(cmd, &["-o"]).is_some();
+            let exact = sub == "install"
+                || option(cmd, &["-o"]).is_some()
+                || (sub == "build" && go_output_name(cmd).is_some());
             if prog == "xx-go" {
                 return xx(cmd, env, paths, exact);
             }
@@ -471,6 +477,58 @@ pub(super) fn classify(cmd: &Command, env: &Env) -> Option<Output> {
             )
         }
     }
+}
+
+/// Go flags that take no value.
+const GO_BOOL_FLAGS: &[&str] = &[
+    "-a",
+    "-v",
+    "-x",
+    "-n",
+    "-race",
+    "-msan",
+    "-asan",
+    "-cover",
+    "-trimpath",
+    "-work",
+    "-linkshared",
+    "-buildvcs",
+    "-json",
+];
+
+/// The file `go build` without `-o` writes in WORKDIR when it builds one
+/// main package: `./cmd/app` -> `app`, `main.go` -> `main`; None for `.`,
+/// `./...` or several packages (named after the module, or not written).
+fn go_output_name(cmd: &Command) -> Option<String> {
+    let mut args = cmd.argv.iter().skip(1).map(|w| w.text.as_str());
+    let mut pkgs = Vec::new();
+    let mut seen_sub = false;
+    while let Some(a) = args.next() {
+        if !seen_sub {
+            seen_sub = a == "build";
+            continue;
+        }
+        if a.starts_with('-') {
+            let name = a.split('=').next().unwrap_or(a).replacen("--", "-", 1);
+            if !a.contains('=') && !GO_BOOL_FLAGS.contains(&name.as_str()) {
+                args.next();
+            }
+            continue;
+        }
+        pkgs.push(a);
+    }
+    let name = match pkgs.as_slice() {
+        [one] if one.ends_with(".go") => one.rsplit('/').next()?.strip_suffix(".go")?,
+        [one] if !one.contains("...") && !one.contains('@') => {
+            one.trim_end_matches('/').rsplit('/').next()?
+        }
+        many if many.len() > 1 && many.iter().all(|p| p.ends_with(".go")) => {
+            many[0].rsplit('/').next()?.strip_suffix(".go")?
+        }
+        _ => return None,
+    };
+    (!name.is_empty() && name != "." && name != ".." && !name.contains('$'))
+        .then(|| name.to_string())
 }
 
 /// tonistiigi/xx tools build for `$TARGETPLATFORM` from the environment: a

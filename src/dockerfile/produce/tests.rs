@@ -84,3 +84,12 @@ fn cargo_with_and_without_target() {
         vec![(3, Arch::Fixed, true), (5, Arch::Native, true)]
     );
 }
+
+#[test]
+fn go_build_without_o_writes_the_package_name() {
+    let src = "FROM golang AS b\nARG TARGETARCH\nWORKDIR /src\nRUN go build -ldflags \"-s -w\" -trimpath ./cmd/manager\nRUN go build .\nFROM scratch\nCOPY --from=b /src/manager /m\n";
+    assert_eq!(
+        judged(src),
+        vec![(4, Arch::Native, true), (5, Arch::Native, false)]
+    );
+}
