@@ -11,6 +11,7 @@
 
 use crate::config::Strategy;
 use crate::dockerfile::edit::{Edit, apply};
+use crate::dockerfile::produce::{Arch, Products, deliveries};
 use crate::dockerfile::{Dockerfile, StageGraph};
 use miette::Diagnostic;
 use thiserror::Error;
@@ -66,7 +67,7 @@ impl CrossPlan {
     /// Decides which stages to pin.
     pub fn new(df: &Dockerfile, graph: &StageGraph, strategy: Strategy) -> CrossPlan {
         let decisions = match strategy {
-            Strategy::Auto => auto(graph, true),
+            Strategy::Auto => auto(df, graph, true),
             Strategy::FirstFrom => first_from(graph),
         };
         Self::from_decisions(df, graph, decisions)
@@ -76,7 +77,7 @@ impl CrossPlan {
     /// declared where it is used (lint's XB001: the stage is meant to build
     /// for the target; XB007 reports the missing ARG).
     pub fn intended(df: &Dockerfile, graph: &StageGraph) -> CrossPlan {
-        Self::from_decisions(df, graph, auto(graph, false))
+        Self::from_decisions(df, graph, auto(df, graph, false))
     }
 
     fn from_decisions(df: &Dockerfile, graph: &StageGraph, decisions: Vec<Decision>) -> CrossPlan {
@@ -194,8 +195,13 @@ fn awareness(graph: &StageGraph, chain: &[usize], about: usize, strict: bool) ->
 }
 
 /// `strict`: see [`awareness`].
-fn auto(graph: &StageGraph, strict: bool) -> Vec<Decision> {
+fn auto(df: &Dockerfile, graph: &StageGraph, strict: bool) -> Vec<Decision> {
     let n = graph.stages.len();
+    let products = if strict {
+        Products::new(df, graph)
+    } else {
+        Products::intended(df, graph)
+    };
     let ships = graph.ships();
     let reachable = graph.reachable();
     let mut out: Vec<Option<Decision>> = vec![None; n];
@@ -268,6 +274,10 @@ fn auto(graph: &StageGraph, strict: bool) -> Vec<Decision> {
                 )),
             }
         });
+        // Every command whose output reaches the image must build for the
+        // target or be arch-independent: anything else would become the
+        // build machine's once the tree runs there.
+        let host_arch = host_arch.or_else(|| keeps_native(df, graph, &products, &tree));
         match host_arch {
             Some(reason) => {
                 for &i in &tree {
@@ -282,6 +292,13 @@ fn auto(graph: &StageGraph, strict: bool) -> Vec<Decision> {
                         _ => None,
                     })
                     .unwrap_or_else(|| "builds for the target".into());
+                // Name the command whose target-built output ships, when one does.
+                let why = tree
+                    .iter()
+                    .flat_map(|&i| &products.stages[i])
+                    .filter(|p| p.output.arch == Arch::Target)
+                    .find(|p| !deliveries(df, graph, &products, p).is_empty())
+                    .map_or(why.clone(), |p| format!("{why}; {}", p.describe()));
                 for &i in &tree {
                     if i == root {
                         let reason = format!("builds for the target ({why}) and does not ship");
@@ -303,6 +320,32 @@ fn auto(graph: &StageGraph, strict: bool) -> Vec<Decision> {
     out.into_iter()
         .map(|d| d.expect("every stage is in a tree"))
         .collect()
+}
+
+/// The first command of `tree` whose output reaches the image and is not
+/// known to build for the target (or to be arch-independent), as a reason.
+fn keeps_native(
+    df: &Dockerfile,
+    graph: &StageGraph,
+    products: &Products,
+    tree: &[usize],
+) -> Option<String> {
+    tree.iter()
+        .flat_map(|&i| &products.stages[i])
+        .filter(|p| !p.output.arch.pin_safe())
+        .find_map(|p| {
+            let d = deliveries(df, graph, products, p).into_iter().next()?;
+            let what = match p.output.arch {
+                Arch::Unknown => "may build for the build machine",
+                _ => "builds for the build machine",
+            };
+            Some(format!(
+                "stage {} {} {what} and its output reaches the image through stage {}: pinned, the image would get the build machine's output",
+                graph.stages[p.stage].label(),
+                p.describe(),
+                graph.stages[d.receiver()].label()
+            ))
+        })
 }
 
 fn first_from(graph: &StageGraph) -> Vec<Decision> {

@@ -20,6 +20,7 @@ pub mod gostr;
 mod heredoc;
 mod logical;
 mod parser;
+pub mod produce;
 pub mod script;
 pub mod shell;
 mod split;

@@ -7,6 +7,7 @@ mod build;
 mod ci;
 mod config;
 mod cross;
+mod cross_outputs;
 mod docker_targets;
 mod go_build;
 mod go_stages;

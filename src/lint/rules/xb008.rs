@@ -9,7 +9,15 @@
 //! it on without compiling anything itself. A stage that compiles its own
 //! output from the files (a host code generator feeding a cross-aware
 //! build) stops the flow: that is the right way to use host tools.
+//!
+//! And, from the per-command model ([`crate::dockerfile::produce`]), on
+//! each command of a stage on the build platform that builds for the build
+//! machine (`go build` without GOARCH, packages, native wheels) and whose
+//! output reaches the image, whatever ARGs the stage declares. Neither fires
+//! when the stage that puts the output in the image runs on the build
+//! platform too (a CI-only chain: the architectures match).
 
+use crate::dockerfile::produce::{Arch, Products, deliveries};
 use crate::lint::{Context, Finding, Rule, Severity};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -48,6 +56,9 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         let Some(into) = shipped_reader(cx, s, &chain_aware) else {
             continue;
         };
+        if cx.pinned(into) {
+            continue;
+        }
         out.push(Finding {
             rule: &RULE,
             span: compile.span(),
@@ -60,6 +71,49 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             help: "build for the target: add ARG TARGETOS and ARG TARGETARCH and pass them on (GOOS=${TARGETOS} GOARCH=${TARGETARCH}, cargo --target, a cross compiler), or remove --platform=${BUILDPLATFORM} from the stage".into(),
             fix: None,
         });
+    }
+    per_command(cx, out);
+}
+
+/// Each shipped native output of a stage on the build platform.
+fn per_command(cx: &Context, out: &mut Vec<Finding>) {
+    // A TARGET* use without its ARG is XB007's: judged as meant.
+    let products = Products::intended(cx.df, cx.graph);
+    for s in (0..cx.graph.stages.len()).filter(|&s| cx.pinned(s) && !cx.ships[s]) {
+        for p in products.stages[s]
+            .iter()
+            .filter(|p| p.output.arch == Arch::Native)
+        {
+            if out
+                .iter()
+                .any(|f| f.rule.id == RULE.id && f.span == p.label_span)
+            {
+                continue;
+            }
+            let Some(into) = deliveries(cx.df, cx.graph, &products, p)
+                .into_iter()
+                .map(|d| d.receiver())
+                .find(|&r| !cx.pinned(r))
+            else {
+                continue;
+            };
+            out.push(Finding {
+                rule: &RULE,
+                span: p.label_span.clone(),
+                message: format!(
+                    "stage {} runs on the build platform and `{}` builds for it; stage {} puts its output in the image",
+                    cx.label(s),
+                    p.command,
+                    cx.label(into)
+                ),
+                label: "builds for the build machine's architecture".into(),
+                help: format!(
+                    "line {}: {}. Build this output for the target (GOARCH=${{TARGETARCH}}, cargo --target, xx-apk/xx-apt-get, a download named by ${{TARGETARCH}}), or move the command to a stage that is not pinned",
+                    p.line, p.output.why
+                ),
+                fix: None,
+            });
+        }
     }
 }
 
