@@ -29,7 +29,9 @@ pub fn run(
     Ok(ExitStatus::Success)
 }
 
-fn toml_text(project: &Project) -> String {
+/// The TOML form `xbuild config` prints (also read by the fuzz target that
+/// checks it loads back as the same configuration).
+pub fn toml_text(project: &Project) -> String {
     let from = match &project.config_file {
         Some(file) => format!("# Read from {}", file.display()),
         None => "# No xbuild.toml: all defaults".to_string(),

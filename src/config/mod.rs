@@ -24,7 +24,7 @@
 pub mod check;
 mod detect;
 mod error;
-mod makefile;
+pub mod makefile;
 mod model;
 mod parse;
 mod paths;
