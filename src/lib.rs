@@ -23,6 +23,7 @@ pub mod lint;
 pub mod pipeline;
 pub mod plan;
 pub mod platform;
+pub mod stdout;
 
 pub use error::{Error, ExitStatus};
 

@@ -673,8 +673,8 @@ pub fn run(
     let plan = make_plan(&project, &req, tmp.path())?;
     if args.dry_run {
         match args.format {
-            OutputFormat::Human => print!("{}", plan.render()),
-            OutputFormat::Json => println!("{}", plan.to_json()),
+            OutputFormat::Human => crate::stdout::write(&plan.render())?,
+            OutputFormat::Json => crate::stdout::write(&format!("{}\n", plan.to_json()))?,
         }
         return Ok(ExitStatus::Success);
     }

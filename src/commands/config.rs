@@ -6,7 +6,6 @@
 use crate::cli::{ConfigArgs, ConfigFormat};
 use crate::config::{self, Config, Project, check};
 use crate::{Error, ExitStatus};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub fn run(
@@ -24,8 +23,7 @@ pub fn run(
             json
         }
     };
-    // A closed pipe (`xbuild config | head`) is not an error worth reporting.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    crate::stdout::write(&text)?;
     Ok(ExitStatus::Success)
 }
 
