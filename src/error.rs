@@ -90,7 +90,10 @@ impl Error {
     }
 }
 
-/// Prints an error to stderr as a miette report.
+/// Prints an error to stderr as a miette report, bounded in size (a 1 MB
+/// line is not echoed whole); a closed stderr is ignored, not a panic.
 pub fn report(err: Error) {
-    eprintln!("{:?}", miette::Report::new(err));
+    use std::io::Write;
+    let text = format!("{:?}", miette::Report::new(err));
+    let _ = std::io::stderr().write_all(crate::excerpt::bound_report(&text).as_bytes());
 }

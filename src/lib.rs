@@ -15,6 +15,7 @@ pub mod config;
 pub mod cross;
 pub mod dockerfile;
 pub mod error;
+pub mod excerpt;
 pub mod exec;
 pub mod fsutil;
 pub mod golang;
