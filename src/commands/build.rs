@@ -415,6 +415,7 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
     let graph =
         StageGraph::for_platforms(&df, req.target.as_deref(), &req.build_args, &req.platforms)?;
     let cross = CrossPlan::new(&df, &graph, project.config.dockerfile.strategy);
+    cross.check(&df)?;
     let mut notes = Vec::new();
     let go = go_host(project, req, &df, &graph, &mut notes)?;
     let cross_text = match &go {

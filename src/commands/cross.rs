@@ -41,6 +41,7 @@ pub fn run(
         &project.config.image.platforms,
     )?;
     let plan = CrossPlan::new(&df, &graph, strategy);
+    plan.check(&df)?;
     let rewritten = plan.apply(&df);
 
     let Some(output) = output else {
