@@ -109,7 +109,7 @@ impl CrossPlan {
             outcomes.push(StageOutcome {
                 stage: s.index,
                 label: s.label(),
-                line: df.line_col(from.keyword_span.start).0,
+                line: from.start_line,
                 action,
                 reason,
                 warning,

@@ -139,3 +139,53 @@ fn write_in_place(path: &Path, contents: &[u8]) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fsutil::read_text_stamped;
+
+    #[test]
+    fn a_file_changed_since_it_was_read_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Dockerfile");
+        std::fs::write(&path, "FROM a\n").unwrap();
+        let (_, expect) = read_text_stamped(&path, "the Dockerfile").unwrap();
+        // An editor saves (a different size, so the stamp differs even
+        // within the mtime's resolution).
+        std::fs::write(&path, "FROM b AS edited\n").unwrap();
+        let err = write_checked(&path, b"FROM fixed\n", &expect).unwrap_err();
+        assert!(matches!(err, FsError::Changed { .. }), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "FROM b AS edited\n");
+        // Replaced by another file (a new inode): refused too.
+        let (_, expect) = read_text_stamped(&path, "the Dockerfile").unwrap();
+        let other = dir.path().join("other");
+        std::fs::write(&other, "FROM b AS edited\n").unwrap();
+        std::fs::rename(&other, &path).unwrap();
+        assert!(write_checked(&path, b"x", &expect).is_err());
+        // Unchanged: written.
+        let (_, expect) = read_text_stamped(&path, "the Dockerfile").unwrap();
+        write_checked(&path, b"FROM fixed\n", &expect).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "FROM fixed\n");
+    }
+
+    #[test]
+    fn a_file_that_appeared_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Dockerfile.cross");
+        std::fs::write(&path, "mine").unwrap();
+        assert!(write_checked(&path, b"x", &Expect::Absent).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine");
+    }
+
+    #[test]
+    fn hard_links_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        std::fs::write(&a, "old").unwrap();
+        std::fs::hard_link(&a, &b).unwrap();
+        write_checked(&a, b"new", &Expect::Any).unwrap();
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "new");
+    }
+}

@@ -4,6 +4,8 @@
 mod build;
 mod config;
 mod cross;
+mod extreme;
+mod fuzz_regressions;
 mod go_build;
 mod init;
 mod lint;
