@@ -164,7 +164,10 @@ fn nested(levels: usize, continued: bool) -> String {
 
 #[test]
 fn deep_variable_nesting_is_a_clear_error_not_a_stack_overflow() {
-    for df in [format!("FROM {}\n", nested(12_000, true))] {
+    for df in [
+        format!("FROM {}\n", nested(12_000, true)),
+        format!("FROM {}\n", nested(10_000, false)),
+    ] {
         let out = Test::new()
             .file("Dockerfile", &df)
             .args(["cross", "-o", "-"])
