@@ -18,27 +18,29 @@ trap 'rm -rf "$work"' EXIT
 # Shapes, each LINES lines long:
 #   runs:   one Go stage with LINES `RUN GOARCH=$TARGETARCH go build` lines
 #   stages: LINES/2 stages in a chain (FROM previous, RUN)
-#   line:   one RUN whose line is 1 MB (size ignored)
+#   line:   one RUN whose logical line is 1 MB (continuation lines of
+#           1 KB: BuildKit reads physical lines of at most 64 KB)
 gen() { # gen SHAPE LINES DIR
   local shape=$1 n=$2 d=$3
   mkdir -p "$d"
-  printf 'module example.com/op\n\ngo 1.22\n' >"$d/go.mod"
+  printf 'module example.com/op\n\ngo 1.19\n' >"$d/go.mod"
+  printf 'package main\n\nfunc main() {}\n' >"$d/main.go"
   python3 - "$shape" "$n" >"$d/Dockerfile" <<'PY'
 import sys
 shape, n = sys.argv[1], int(sys.argv[2])
 out = []
 if shape == "runs":
-    out += ["FROM golang:1.22 AS builder", "ARG TARGETOS", "ARG TARGETARCH", "WORKDIR /src"]
-    out += ["RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /m%d ." % i for i in range(n - 6)]
+    out += ["FROM golang:1.22 AS builder", "ARG TARGETOS", "ARG TARGETARCH", "WORKDIR /src", "COPY . ."]
+    out += ["RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /m%d ." % i for i in range(n - 7)]
     out += ["FROM alpine:3.20", "COPY --from=builder /m0 /manager"]
 elif shape == "stages":
-    out += ["FROM golang:1.22 AS s0", "ARG TARGETARCH"]
-    for i in range(1, n // 2 - 1):
+    out += ["FROM golang:1.22 AS s0", "ARG TARGETARCH", "WORKDIR /src", "COPY . ."]
+    for i in range(1, n // 2 - 2):
         out += ["FROM s%d AS s%d" % (i - 1, i), "RUN GOARCH=$TARGETARCH go build -o /m ."]
-    out += ["FROM alpine:3.20", "COPY --from=s%d /m /manager" % (n // 2 - 2)]
+    out += ["FROM alpine:3.20", "COPY --from=s%d /m /manager" % (n // 2 - 3)]
 else:
-    out += ["FROM golang:1.22 AS builder", "ARG TARGETARCH",
-            "RUN GOARCH=$TARGETARCH go build -o /m . && echo " + "x" * 1_000_000,
+    out += ["FROM golang:1.22 AS builder", "ARG TARGETARCH", "WORKDIR /src", "COPY . .",
+            "RUN GOARCH=$TARGETARCH go build -o /m . && echo " + " \\\n".join(["x" * 997] * 1000),
             "FROM alpine:3.20", "COPY --from=builder /m /manager"]
 print("\n".join(out))
 PY
@@ -59,7 +61,7 @@ measure() { # measure DIR ARGS... -> "seconds peak_kib exit"
   fi
   t1=$(date +%s.%N)
   [ "$code" -eq 124 ] && code="timeout"
-  printf '%.3f %s %s' "$(echo "$t1 - $t0" | bc)" "${rss:-?}" "$code"
+  printf '%.3f %s %s\n' "$(echo "$t1 - $t0" | bc)" "${rss:-?}" "$code"
 }
 
 echo "machine: $(nproc) cores (shared), $(uname -sr); $(date -u +%Y-%m-%dT%H:%MZ); xbuild $(git rev-parse --short HEAD)"
