@@ -44,7 +44,7 @@ for t in "${targets[@]}"; do
   new=$(comm -13 <(echo "$before") <(ls "artifacts/$t" | sort) | grep -v '^$' || true)
   crashes=$(printf '%s' "$new" | grep -c . || true)
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$started" "$commit" "$t" "$took" "${execs:-0}" \
-    "$(ls "corpus/$t" | wc -l)" "$crashes" "$(echo $new)" >>"$record"
+    "$(ls "corpus/$t" | wc -l)" "$crashes" "$(echo $new | cut -d' ' -f1-3)" >>"$record"
   echo "$t: ${took}s, ${execs:-0} executions, $crashes crash(es) $(echo $new) (log: fuzz/$log)"
   [ "$crashes" -eq 0 ] || failed=1
 done
