@@ -6,6 +6,7 @@
 
 use crate::fsutil::FsError;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Writes `text` to stdout and flushes it.
 pub fn write(text: &str) -> Result<(), FsError> {
@@ -19,29 +20,29 @@ pub fn write(text: &str) -> Result<(), FsError> {
 }
 
 /// Is descriptor 1 open? When a program starts with it closed, Rust's
-/// runtime opens `/dev/null` read-write in its place; a shell's
-/// `>/dev/null` opens it write-only. So `/dev/null` open read-write is taken
-/// as "closed" (`<>/dev/null` on stdout is the one false alarm).
+/// runtime opens `/dev/null` in its place before `main`, so the descriptor
+/// is probed earlier still, by [`STDOUT_PROBE`]. (Telling that `/dev/null`
+/// apart from one the parent gave on purpose is not possible afterwards:
+/// Go and Python open it read-write too.)
 fn is_open() -> bool {
-    // SAFETY: fcntl and fstat only query descriptor 1; `st` is written by
-    // fstat before it is read.
-    unsafe {
-        let flags = libc::fcntl(1, libc::F_GETFL);
-        if flags == -1 {
-            return false;
-        }
-        if flags & libc::O_ACCMODE != libc::O_RDWR {
-            return true;
-        }
-        let mut st: libc::stat = std::mem::zeroed();
-        if libc::fstat(1, &mut st) != 0 {
-            return false;
-        }
-        let dev_null = std::fs::metadata("/dev/null").ok().map(|m| {
-            use std::os::unix::fs::MetadataExt;
-            m.rdev()
-        });
-        !((st.st_mode & libc::S_IFMT) == libc::S_IFCHR && Some(st.st_rdev) == dev_null)
+    // SAFETY: F_GETFD only queries the descriptor's flags.
+    !CLOSED_AT_START.load(Ordering::Relaxed) && unsafe { libc::fcntl(1, libc::F_GETFD) != -1 }
+}
+
+static CLOSED_AT_START: AtomicBool = AtomicBool::new(false);
+
+/// Runs from the ELF `.init_array`, before Rust's runtime fills a closed
+/// descriptor 1 with `/dev/null`.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static STDOUT_PROBE: extern "C" fn() = probe_stdout;
+
+#[cfg(target_os = "linux")]
+extern "C" fn probe_stdout() {
+    // SAFETY: F_GETFD only queries the descriptor's flags.
+    if unsafe { libc::fcntl(1, libc::F_GETFD) } == -1 {
+        CLOSED_AT_START.store(true, Ordering::Relaxed);
     }
 }
 

@@ -156,7 +156,10 @@ mod tests {
         std::fs::write(&path, "FROM b AS edited\n").unwrap();
         let err = write_checked(&path, b"FROM fixed\n", &expect).unwrap_err();
         assert!(matches!(err, FsError::Changed { .. }), "{err}");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "FROM b AS edited\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "FROM b AS edited\n"
+        );
         // Replaced by another file (a new inode): refused too.
         let (_, expect) = read_text_stamped(&path, "the Dockerfile").unwrap();
         let other = dir.path().join("other");
