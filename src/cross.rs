@@ -30,7 +30,26 @@ pub enum CrossError {
     #[error("{path} is out of date with {dockerfile}")]
     #[diagnostic(code(xbuild::cross::stale), help("run `xbuild cross` to rewrite it"))]
     Stale { path: String, dockerfile: String },
+
+    #[error(
+        "pinning this stage makes line {line} {len} bytes long, over BuildKit's limit of 65535"
+    )]
+    #[diagnostic(
+        code(xbuild::cross::line_too_long),
+        help("split the FROM line with a line continuation, so that the inserted --platform fits")
+    )]
+    LineTooLong {
+        line: usize,
+        len: usize,
+        #[source_code]
+        src: miette::NamedSource<String>,
+        #[label("pinned here")]
+        span: miette::SourceSpan,
+    },
 }
+
+/// The longest line BuildKit reads, in bytes (without the newline).
+pub const MAX_LINE: usize = 65535;
 
 /// What `cross` does with one stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +110,7 @@ impl CrossPlan {
             outcomes.push(StageOutcome {
                 stage: s.index,
                 label: s.label(),
-                line: df.line_col(from.keyword_span.start).0,
+                line: from.start_line,
                 action,
                 reason,
                 warning,
@@ -103,6 +122,29 @@ impl CrossPlan {
     /// The rewritten text.
     pub fn apply(&self, df: &Dockerfile) -> String {
         apply(&df.source, &self.edits)
+    }
+
+    /// Refuses a rewrite that BuildKit (and `cross` itself) would reject: an
+    /// insertion that takes its line past [`MAX_LINE`] bytes.
+    pub fn check(&self, df: &Dockerfile) -> Result<(), CrossError> {
+        for e in &self.edits {
+            let at = e.span.start;
+            let start = df.source[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = df.source[at..]
+                .find('\n')
+                .map_or(df.source.len(), |i| at + i);
+            // As the parser counts: a CR before the newline is part of it.
+            let len = end - start + e.text.len();
+            if len > MAX_LINE {
+                return Err(CrossError::LineTooLong {
+                    line: df.line_col(at).0,
+                    len,
+                    src: df.named_source(),
+                    span: (at.saturating_sub(4), 4).into(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// One line per stage, for stderr.

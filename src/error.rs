@@ -134,7 +134,12 @@ pub fn summary(err: &Error) -> String {
     s
 }
 
-/// Prints an error to stderr as a miette report.
+/// Prints an error to stderr as a miette report, bounded in size (a 1 MB
+/// line is not echoed whole); a closed stderr is ignored, not a panic.
 pub fn report(err: Error) {
-    eprintln!("{:?}", miette::Report::new(err));
+    use std::io::Write;
+    let text = format!("{:?}", miette::Report::new(err));
+    // `eprintln!` of the report, as before the bound: a blank line ends it.
+    let bounded = crate::excerpt::bound_report(&text) + "\n";
+    let _ = std::io::stderr().write_all(bounded.as_bytes());
 }

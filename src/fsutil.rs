@@ -3,10 +3,17 @@
 //! Invariant: a file xbuild writes is either its old content or its complete
 //! new content, never half-written: the new bytes go to a temporary file in
 //! the same directory, which is then renamed over the target. An existing
-//! target keeps its permissions.
+//! target keeps its permissions, owner and hard links, and a file that
+//! changed since it was read is not overwritten ([`write`]). Reads never
+//! hang on a FIFO and are bounded for files that are not regular ([`read`]).
+
+pub mod read;
+pub mod write;
+
+pub use read::{Stamp, read_optional};
+pub use write::{Expect, write_checked};
 
 use miette::Diagnostic;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -43,27 +50,83 @@ pub enum FsError {
         #[source]
         source: std::io::Error,
     },
+
+    #[error("{} is a directory", path.display())]
+    #[diagnostic(code(xbuild::fs::is_dir), help("{help}"))]
+    IsDirectory { path: PathBuf, help: String },
+
+    #[error("{} is not a regular file and gives more than {} MiB", path.display(), read::MAX_STREAM >> 20)]
+    #[diagnostic(
+        code(xbuild::fs::too_long),
+        help("give a regular file; a pipe or device is read only up to that size")
+    )]
+    TooLong { path: PathBuf },
+
+    #[error("{} changed since xbuild read it; not overwritten", path.display())]
+    #[diagnostic(
+        code(xbuild::fs::changed),
+        help("it was edited (or replaced) while xbuild ran; run xbuild again on the new version")
+    )]
+    Changed { path: PathBuf },
+
+    #[error("the output {} is the input file", path.display())]
+    #[diagnostic(
+        code(xbuild::fs::output_is_input),
+        help("write the result to another file (e.g. Dockerfile.cross) or to stdout with `-o -`")
+    )]
+    OutputIsInput { path: PathBuf },
+
+    #[error("cannot write the output to stdout: {source}")]
+    #[diagnostic(code(xbuild::fs::stdout), help("{help}"))]
+    Stdout {
+        #[source]
+        source: std::io::Error,
+        help: String,
+    },
 }
 
 /// Reads a UTF-8 text file. `what` names the file for the not-found help,
 /// e.g. "the Dockerfile".
 pub fn read_text(path: &Path, what: &str) -> Result<String, FsError> {
-    let bytes = std::fs::read(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
+    read_text_stamped(path, what).map(|(text, _)| text)
+}
+
+/// [`read_text`], and what to expect on disk when writing it back: the file
+/// as read, or (not a regular file) anything.
+pub fn read_text_stamped(path: &Path, what: &str) -> Result<(String, Expect), FsError> {
+    let (bytes, stamp) = read::read_stamped(path).map_err(|failure| match failure {
+        read::ReadFailure::IsDirectory => FsError::IsDirectory {
+            path: path.to_path_buf(),
+            help: format!("give the path of {what}, not of a directory"),
+        },
+        read::ReadFailure::TooLong => FsError::TooLong {
+            path: path.to_path_buf(),
+        },
+        read::ReadFailure::Io(source) if source.kind() == std::io::ErrorKind::NotFound => {
             FsError::NotFound {
                 path: path.to_path_buf(),
                 help: format!(
                     "check the path of {what}, or run xbuild from the project directory (-C DIR)"
                 ),
             }
-        } else {
-            FsError::Read {
-                path: path.to_path_buf(),
-                source,
-            }
         }
+        read::ReadFailure::Io(source) => FsError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
     })?;
-    text_from_bytes(path, bytes)
+    let expect = stamp.map_or(Expect::Any, Expect::Same);
+    Ok((text_from_bytes(path, bytes)?, expect))
+}
+
+/// Is `a` the same file as `b` (device and inode; false when either is
+/// missing)?
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    }
 }
 
 /// Turns bytes into a String, or a [`FsError::NotUtf8`] that says where the
@@ -90,61 +153,10 @@ pub fn text_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<String, FsError> {
     })
 }
 
-/// Writes `contents` to `path` atomically: a temporary file in the same
-/// directory, flushed, then renamed over `path`. An existing file's
-/// permissions are kept. A symlink is followed (its target is replaced, the
-/// link stays), and a path that is not a regular file (`/dev/null`, a FIFO,
-/// `/dev/stdout`) is written in place: renaming over a device would replace
-/// it with a regular file.
+/// Writes `contents` to `path` atomically, whatever is there now (see
+/// [`write_checked`] for the rules): for files xbuild generates.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
-    let err = |source| FsError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let existing = std::fs::metadata(path).ok();
-    if let Some(meta) = &existing {
-        if meta.is_dir() {
-            return Err(err(std::io::Error::new(
-                std::io::ErrorKind::IsADirectory,
-                "it is a directory",
-            )));
-        }
-        if !meta.is_file() {
-            return std::fs::OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .open(path)
-                .and_then(|mut f| f.write_all(contents))
-                .map_err(err);
-        }
-    }
-    let resolved = resolve_symlinks(path);
-    let path = resolved.as_path();
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".xbuild-tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    tmp.write_all(contents).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    // `metadata` followed the symlinks: these are the target's permissions.
-    let perms = match existing {
-        Some(meta) => Some(meta.permissions()),
-        None => default_permissions(),
-    };
-    if let Some(perms) = perms {
-        tmp.as_file().set_permissions(perms).map_err(err)?;
-    }
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    write_checked(path, contents, &Expect::Any)
 }
 
 /// The file a chain of symlinks at `path` ends in (which need not exist yet),

@@ -17,6 +17,7 @@ pub mod cross;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod error;
+pub mod excerpt;
 pub mod exec;
 pub mod fsutil;
 pub mod github;
@@ -28,6 +29,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod platform;
 pub mod podman;
+pub mod stdout;
 
 pub use error::{Error, ExitStatus};
 

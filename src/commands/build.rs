@@ -651,6 +651,7 @@ pub fn make_plan(project: &Project, req: &Request, tmp: &Path) -> Result<Plan, E
     let graph =
         StageGraph::for_platforms(&df, req.target.as_deref(), &req.build_args, &req.platforms)?;
     let cross = CrossPlan::new(&df, &graph, project.config.dockerfile.strategy);
+    cross.check(&df)?;
     let mut notes = Vec::new();
     let go = go_host(project, req, &df, &graph, &mut notes)?;
     let cross_text = match &go {
@@ -991,8 +992,8 @@ pub(crate) fn run_request(
     let pin = super::build_kustomize::prepare(project, req, &mut plan)?;
     if args.dry_run {
         match args.format {
-            OutputFormat::Human => print!("{}", plan.render()),
-            OutputFormat::Json => println!("{}", plan.to_json()),
+            OutputFormat::Human => crate::stdout::write(&plan.render())?,
+            OutputFormat::Json => crate::stdout::write(&format!("{}\n", plan.to_json()))?,
         }
         return Ok(None);
     }

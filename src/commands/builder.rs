@@ -79,7 +79,7 @@ pub fn run(
             let cmds = builder::create_commands(&docker, &spec);
             if *dry_run {
                 for c in &cmds {
-                    println!("{}", c.display());
+                    crate::stdout::write(&format!("{}\n", c.display()))?;
                 }
                 return Ok(ExitStatus::Success);
             }

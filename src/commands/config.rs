@@ -6,7 +6,6 @@
 use crate::cli::{ConfigArgs, ConfigFormat};
 use crate::config::{self, Config, Project, check};
 use crate::{Error, ExitStatus};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub fn run(
@@ -24,12 +23,13 @@ pub fn run(
             json
         }
     };
-    // A closed pipe (`xbuild config | head`) is not an error worth reporting.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    crate::stdout::write(&text)?;
     Ok(ExitStatus::Success)
 }
 
-fn toml_text(project: &Project) -> String {
+/// The TOML form `xbuild config` prints (also read by the fuzz target that
+/// checks it loads back as the same configuration).
+pub fn toml_text(project: &Project) -> String {
     let from = match &project.config_file {
         Some(file) => format!("# Read from {}", file.display()),
         None => "# No xbuild.toml: all defaults".to_string(),

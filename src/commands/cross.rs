@@ -5,7 +5,6 @@ use crate::config::{self, Strategy};
 use crate::cross::{CrossError, CrossPlan};
 use crate::dockerfile::{self, StageGraph};
 use crate::{Error, ExitStatus, fsutil};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub fn run(
@@ -45,22 +44,26 @@ pub fn run(
         &project.config.image.platforms,
     )?;
     let plan = CrossPlan::new(&df, &graph, strategy);
+    plan.check(&df)?;
     let rewritten = plan.apply(&df);
 
     let Some(output) = output else {
         if !args.quiet {
             eprint!("{name} -> stdout\n{}", plan.summary());
         }
-        std::io::stdout()
-            .write_all(rewritten.as_bytes())
-            .map_err(|source| fsutil::FsError::Write {
-                path: PathBuf::from("<stdout>"),
-                source,
-            })?;
+        crate::stdout::write(&rewritten)?;
         return Ok(ExitStatus::Success);
     };
     let out_name = super::display(&output);
-    let current = std::fs::read(&output).ok();
+    if fsutil::same_file(&output, &dockerfile) {
+        return Err(fsutil::FsError::OutputIsInput { path: output }.into());
+    }
+    // Only a regular file is read back: reading a FIFO, `/dev/stdout` or
+    // `/dev/full` would hang or never end.
+    let current = std::fs::metadata(&output)
+        .is_ok_and(|m| m.is_file())
+        .then(|| fsutil::read::read_stamped(&output).ok().map(|(b, _)| b))
+        .flatten();
 
     if args.check {
         return match current {

@@ -9,6 +9,6 @@ pub fn parse(dir: Option<&Path>, file: &Path) -> Result<ExitStatus, Error> {
     let name = super::display(&path);
     let text = fsutil::read_text(&path, "the Dockerfile")?;
     let df = dockerfile::parse(&name, &text)?;
-    print!("{}", df.dump());
+    crate::stdout::write(&df.dump())?;
     Ok(ExitStatus::Success)
 }

@@ -39,7 +39,7 @@ pub fn run(
                 .as_ref()
                 .map(|d| format!("(in {}) ", d.display()))
                 .unwrap_or_default();
-            println!("{dir}$ {}", b.cmd.display());
+            crate::stdout::write(&format!("{dir}$ {}\n", b.cmd.display()))?;
         }
         return Ok(ExitStatus::Success);
     }
@@ -60,7 +60,7 @@ pub fn run(
     );
     let outcomes = golang::run::build_all(&plan.builds, jobs, &interrupt, "    ")?;
     for o in &outcomes {
-        println!("{}", o.output.display());
+        crate::stdout::write(&format!("{}\n", o.output.display()))?;
     }
     let cached = outcomes.iter().filter(|o| o.compiled == 0).count();
     eprintln!(

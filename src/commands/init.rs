@@ -74,8 +74,7 @@ pub fn run(
     text.push_str(&crate::bake::propose::images_block(&root, &detection).unwrap_or_default());
     summarise(&detection);
     if args.stdout {
-        // A closed pipe (`xbuild init --stdout | head`) is not worth reporting.
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        crate::stdout::write(&text)?;
     } else {
         // `--config ci/xbuild.toml` may name a directory that is not there yet.
         if let Some(parent) = target.parent() {

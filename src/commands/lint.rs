@@ -40,8 +40,8 @@ pub fn run(
     let mut errors: Vec<Error> = Vec::new();
     let mut changed = false;
     for target in targets(dir, &project, args) {
-        let input = match read(&target) {
-            Ok(input) => input,
+        let (input, on_disk) = match read(&target) {
+            Ok(read) => read,
             Err(e) => {
                 errors.push(e.into());
                 continue;
@@ -52,7 +52,7 @@ pub fn run(
             continue;
         }
         let fixed = lint::fix::fix(&input, &options);
-        match write_fixes(&target, &input, &fixed) {
+        match write_fixes(&target, &input, &on_disk, &fixed) {
             Ok(wrote) => changed |= wrote,
             Err(e) => errors.push(e.into()),
         }
@@ -65,12 +65,13 @@ pub fn run(
         LintFormat::Github => Format::Github,
     };
     let summary = Summary::of(&reports);
-    print!("{}", report::render(format, &reports));
+    let mut out = report::render(format, &reports);
     match format {
-        Format::Human => println!("{}", summary.line()),
+        Format::Human => out.push_str(&format!("{}\n", summary.line())),
         Format::Github => eprintln!("{}", summary.line()),
         Format::Json => {}
     }
+    crate::stdout::write(&out)?;
     let failed = !errors.is_empty();
     for e in errors {
         crate::error::report(e);
@@ -131,29 +132,44 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// What `--fix` may overwrite: the Dockerfile and its Dockerfile.cross as
+/// they were read (an edit saved meanwhile is not overwritten).
+struct OnDisk {
+    dockerfile: fsutil::Expect,
+    cross: fsutil::Expect,
+}
+
 /// Reads the Dockerfile, and its Dockerfile.cross when there is one.
-fn read(target: &Target) -> Result<Input, fsutil::FsError> {
-    let text = fsutil::read_text(&target.path, "the Dockerfile")?;
-    let cross = if target.cross.is_file() {
-        Some(CrossFile {
+fn read(target: &Target) -> Result<(Input, OnDisk), fsutil::FsError> {
+    let (text, dockerfile) = fsutil::read_text_stamped(&target.path, "the Dockerfile")?;
+    let (cross, cross_on_disk) = if target.cross.is_file() {
+        let (text, expect) = fsutil::read_text_stamped(&target.cross, "Dockerfile.cross")?;
+        let file = CrossFile {
             name: super::display(&target.cross),
-            text: fsutil::read_text(&target.cross, "Dockerfile.cross")?,
-        })
+            text,
+        };
+        (Some(file), expect)
     } else {
-        None
+        (None, fsutil::Expect::Absent)
     };
-    Ok(Input {
+    let input = Input {
         name: super::display(&target.path),
         text,
         target: target.stage.clone(),
         cross,
-    })
+    };
+    let on_disk = OnDisk {
+        dockerfile,
+        cross: cross_on_disk,
+    };
+    Ok((input, on_disk))
 }
 
 /// Writes what `--fix` changed and says so on stderr; true when a file changed.
 fn write_fixes(
     target: &Target,
     input: &Input,
+    on_disk: &OnDisk,
     fixed: &lint::fix::Fixed,
 ) -> Result<bool, fsutil::FsError> {
     if let Some(why) = &fixed.refused {
@@ -161,11 +177,11 @@ fn write_fixes(
     }
     let mut wrote = false;
     if fixed.text != input.text {
-        fsutil::write_atomic(&target.path, fixed.text.as_bytes())?;
+        fsutil::write_checked(&target.path, fixed.text.as_bytes(), &on_disk.dockerfile)?;
         wrote = true;
     }
     if let Some(cross) = &fixed.cross {
-        fsutil::write_atomic(&target.cross, cross.as_bytes())?;
+        fsutil::write_checked(&target.cross, cross.as_bytes(), &on_disk.cross)?;
         wrote = true;
     }
     for (id, n) in &fixed.fixed {

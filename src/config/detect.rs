@@ -136,7 +136,7 @@ fn dockerfile(root: &Path, d: &mut Detection) {
 }
 
 fn go_module(root: &Path, d: &mut Detection) {
-    let Ok(text) = std::fs::read_to_string(root.join("go.mod")) else {
+    let Some(text) = crate::fsutil::read_optional(&root.join("go.mod")) else {
         return;
     };
     let module = text.lines().find_map(|l| {
@@ -191,7 +191,7 @@ fn makefile(root: &Path, env: &dyn Fn(&str) -> Option<String>, d: &mut Detection
         .find(|(_, p)| p.is_file())
         .and_then(|(n, p)| {
             // make reads bytes: a Latin-1 comment must not hide the rest.
-            let bytes = std::fs::read(p).ok()?;
+            let (bytes, _) = crate::fsutil::read::read_stamped(&p).ok()?;
             Some((n, String::from_utf8_lossy(&bytes).into_owned()))
         });
     // Without a Makefile, the environment still says what the user wants.

@@ -16,6 +16,12 @@ static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
 static REFERENCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\$(?:\(([^()]*)\)|\{([^{}]*)\}|([A-Za-z0-9_]))").unwrap());
 
+/// References expanded for one value, in all: a kubebuilder Makefile needs
+/// a handful.
+const MAX_REFERENCES: usize = 10_000;
+/// The longest expanded value, in bytes.
+const MAX_VALUE: usize = 64 * 1024;
+
 /// A variable's last assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Var {
@@ -175,7 +181,7 @@ impl Makefile {
             }),
             (Some(var), _) => Some(Value {
                 value: self
-                    .expand(name, env, 0)
+                    .expand(name, env, 0, &mut MAX_REFERENCES.clone())
                     .map(|v| unquote(&v))
                     .ok_or_else(|| var.value.clone()),
                 origin: Origin::Makefile(var.line),
@@ -184,16 +190,21 @@ impl Makefile {
         }
     }
 
-    /// `name`'s value with references expanded; `None` when it needs make.
+    /// `name`'s value with references expanded; `None` when it needs make,
+    /// or more work than a settings file can need: more than `budget`
+    /// references in all, or a value over [`MAX_VALUE`] bytes (chained
+    /// variables that each double the text grow exponentially).
     fn expand(
         &self,
         name: &str,
         env: &dyn Fn(&str) -> Option<String>,
         depth: usize,
+        budget: &mut usize,
     ) -> Option<String> {
         if depth > 16 {
             return None; // a reference cycle
         }
+        *budget = budget.checked_sub(1)?;
         let var = match self.vars.get(name) {
             Some(var) if !(var.conditional && env(name).is_some()) => var,
             _ => return env(name),
@@ -212,7 +223,10 @@ impl Makefile {
                 return None;
             }
             out.push_str(literal(&text[last..whole.start()])?);
-            out.push_str(&self.expand(inner, env, depth + 1)?);
+            out.push_str(&self.expand(inner, env, depth + 1, budget)?);
+            if out.len() > MAX_VALUE {
+                return None;
+            }
             last = whole.end();
         }
         out.push_str(literal(&text[last..])?);

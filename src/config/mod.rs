@@ -25,7 +25,7 @@ pub mod check;
 mod detect;
 mod error;
 pub mod images;
-mod makefile;
+pub mod makefile;
 pub mod makefile_rewrite;
 mod model;
 mod parse;
@@ -105,7 +105,17 @@ pub fn load(dir: Option<&Path>, config: Option<&Path>) -> Result<Project, Config
                 Some(d) => d.join(FILE_NAME).display().to_string(),
                 None => FILE_NAME.to_string(),
             };
-            (file.is_file().then_some(file), name)
+            if file.is_dir() {
+                // Silently ignoring it would build with defaults the user
+                // did not choose.
+                return Err(ConfigError::Fs(fsutil::FsError::IsDirectory {
+                    path: PathBuf::from(name),
+                    help: format!(
+                        "xbuild reads {FILE_NAME} as its configuration file: rename or remove the directory"
+                    ),
+                }));
+            }
+            (file.exists().then_some(file), name)
         }
     };
     let config = match &file {

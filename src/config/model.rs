@@ -19,7 +19,7 @@ use serde::{Serialize, Serializer};
 use std::path::{Path, PathBuf};
 
 /// The validated contents of xbuild.toml, defaults filled in.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Config {
     pub image: ImageConfig,
@@ -38,6 +38,32 @@ pub struct Config {
     /// there was no xbuild.toml.
     #[serde(skip)]
     pub source: Option<ConfigSource>,
+}
+
+/// Two configurations are equal when every setting is: where they were read
+/// from (the text and spans kept for diagnostics) is not configuration, so
+/// `xbuild config`'s output loads back as an equal `Config`.
+impl PartialEq for Config {
+    fn eq(&self, other: &Config) -> bool {
+        // Destructured so that a new field cannot be forgotten here.
+        let Config {
+            image,
+            dockerfile,
+            builder,
+            build,
+            go,
+            lint,
+            images,
+            source: _,
+        } = self;
+        *image == other.image
+            && *dockerfile == other.dockerfile
+            && *builder == other.builder
+            && *build == other.build
+            && *go == other.go
+            && *lint == other.lint
+            && *images == other.images
+    }
 }
 
 /// `[image]`: what the built image is called and for which platforms.

@@ -72,6 +72,7 @@ impl Lexer {
             words_buf: String::new(),
             matched: BTreeSet::new(),
             unmatched: BTreeSet::new(),
+            depth: 0,
         };
         match st.process_stop_on(None, self.raw_escapes) {
             Ok((result, words)) => Ok(Processed {
@@ -82,7 +83,7 @@ impl Lexer {
             }),
             Err(e) => Err(LexError(format!(
                 "failed to process {}: {}",
-                go_quote_simple(word),
+                go_quote_simple(&crate::excerpt::excerpt(word)),
                 e.0
             ))),
         }
@@ -126,7 +127,14 @@ struct State<'a> {
     words_buf: String,
     matched: BTreeSet<String>,
     unmatched: BTreeSet<String>,
+    /// How many `${...}` words enclose the current position.
+    depth: usize,
 }
+
+/// The deepest nesting of `${a:-${b:-...}}` read. BuildKit recurses without
+/// a limit (Go's stack grows); ours does not, so thousands of levels would
+/// overflow it. Real files nest two or three levels.
+pub const MAX_NESTING: usize = 200;
 
 #[derive(Default)]
 struct Words {
@@ -205,9 +213,16 @@ impl State<'_> {
         stop: Option<char>,
         raw_escapes: bool,
     ) -> Result<(String, Vec<String>), LexError> {
+        if self.depth >= MAX_NESTING {
+            return err(format!(
+                "variable expansions nested more than {MAX_NESTING} deep (`${{a:-${{b:-...}}}}`)"
+            ));
+        }
         let saved = self.raw_escapes;
         self.raw_escapes = raw_escapes;
+        self.depth += 1;
         let out = self.process_stop_on_inner(stop);
+        self.depth -= 1;
         self.raw_escapes = saved;
         out
     }

@@ -258,7 +258,7 @@ fn uncopied_sources(stage: &GoStage, context: &Path, module: &GoMod) -> Vec<Stri
 /// A Go file whose build constraint keeps it out of every normal build
 /// (`//go:build tools`, `//go:build ignore`).
 fn never_built(file: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(file) else {
+    let Some(text) = crate::fsutil::read_optional(file) else {
         return false;
     };
     text.lines()

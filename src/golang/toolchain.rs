@@ -143,7 +143,7 @@ impl GoMod {
         let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         abs.ancestors().find_map(|d| {
             let p = d.join("go.mod");
-            let text = std::fs::read_to_string(&p).ok()?;
+            let text = crate::fsutil::read_optional(&p)?;
             Some(GoMod::parse(p, text))
         })
     }

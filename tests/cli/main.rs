@@ -9,6 +9,8 @@ mod config;
 mod cross;
 mod cross_outputs;
 mod docker_targets;
+mod extreme;
+mod fuzz_regressions;
 mod go_build;
 mod go_stages;
 mod init;

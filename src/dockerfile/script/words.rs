@@ -77,7 +77,9 @@ fn word(s: &str, start: usize) -> (String, usize) {
                     let c = next_char(s, i);
                     text.push(c);
                     i += c.len_utf8();
-                } else {
+                } else if i < b.len() {
+                    // A line continuation; a backslash at the very end of
+                    // the script has nothing after it to skip.
                     i += 1;
                 }
             }

@@ -67,9 +67,12 @@ pub(super) fn render(reports: &[FileReport]) -> String {
                 finding,
                 source: &source,
             };
-            if handler.render_report(&mut out, &shown).is_err() {
-                out.push_str(&format!("{}: {}\n", r.name, finding.message));
+            let mut one = String::new();
+            if handler.render_report(&mut one, &shown).is_err() {
+                one = format!("{}: {}\n", r.name, finding.message);
             }
+            // A finding on a 1 MB line must not print the whole line.
+            out.push_str(&crate::excerpt::bound_report(&one));
             out.push('\n');
         }
     }
