@@ -38,6 +38,9 @@ pub struct Entry {
     /// A BuildKit attestation manifest (provenance, SBOM).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub attestation: bool,
+    /// The image an attestation describes (`vnd.docker.reference.digest`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub describes: Option<String>,
 }
 
 /// What a reference is in the registry.
@@ -133,6 +136,7 @@ pub fn inspect(docker: &str, reference: &str) -> Result<Image, ImagetoolsError> 
             digest,
             platform: platform_of(&config),
             attestation: false,
+            describes: None,
         }],
     })
 }
@@ -177,6 +181,10 @@ pub fn index_entries(v: &Value) -> Option<Vec<Entry>> {
                         .to_string(),
                     platform: m.get("platform").map(platform_of).unwrap_or_default(),
                     attestation,
+                    describes: m
+                        .pointer("/annotations/vnd.docker.reference.digest")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                 }
             })
             .collect(),
@@ -184,7 +192,7 @@ pub fn index_entries(v: &Value) -> Option<Vec<Entry>> {
 }
 
 /// `os/arch[/variant]` of a platform object or an image config.
-fn platform_of(v: &Value) -> String {
+pub(crate) fn platform_of(v: &Value) -> String {
     let get = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("");
     let mut p = format!("{}/{}", get("os"), get("architecture"));
     if !get("variant").is_empty() {
