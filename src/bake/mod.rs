@@ -9,10 +9,13 @@
 //! a single `docker buildx bake -f -` with the generated [`definition`] on
 //! stdin instead of one `docker buildx build` per image. The pipeline
 //! executor runs it as it runs a single build (guards, signals, cleanup).
+//! With podman, which has no bake, the images are built one after another
+//! (see [`podman`]).
 
 pub mod definition;
 pub mod metadata;
 pub mod plan;
+pub mod podman;
 pub mod propose;
 
 use crate::cli::{BuildArgs, OutputFormat};
@@ -27,6 +30,11 @@ use std::path::PathBuf;
 /// configured images, or of the ones `args.names` selects.
 pub fn build(project: &Project, args: &BuildArgs, print: bool) -> Result<ExitStatus, Error> {
     let env = |k: &str| std::env::var(k).ok();
+    let (tool, _) =
+        single::container_tool(args.tool.as_deref(), &env, project.config.builder.tool)?;
+    if tool == crate::config::Tool::Podman && !print {
+        return podman::build(project, args, &env);
+    }
     let tmp = tempfile::Builder::new()
         .prefix("xbuild-")
         .tempdir()
