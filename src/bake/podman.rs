@@ -36,6 +36,15 @@ pub struct Stage {
 /// Plans the selected images for podman.
 pub fn make(project: &Project, args: &BuildArgs, env: Env, tmp: &Path) -> Result<Sequence, Error> {
     let parts = plan::parts(project, args, env, tmp, true)?;
+    if !args.dry_run {
+        // Each image's files (digest files, buildah's ignore file) go in
+        // its own directory, as `bake::plan` names it.
+        for part in &parts {
+            let dir = tmp.join(&part.entry.key);
+            std::fs::create_dir_all(&dir)
+                .map_err(|source| fsutil::FsError::Write { path: dir, source })?;
+        }
+    }
     Ok(sequence(project, parts))
 }
 
