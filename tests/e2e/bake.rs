@@ -62,16 +62,20 @@ fn reference(name: &str, tag: &str) -> String {
 }
 
 fn assert_pushed_and_runs(name: &str, binary: &str, tag: &str) {
-    assert_index_runs(&reference(name, tag), binary);
+    assert_index_runs(&reference(name, tag), binary, true);
 }
 
-/// `r` is a two-platform index whose images print `binary platform`.
-fn assert_index_runs(reference: &str, binary: &str) {
+/// `r` is a two-platform index (in PLATFORMS' order when `ordered`; podman's
+/// list need not be) whose images print `binary platform`.
+fn assert_index_runs(reference: &str, binary: &str, ordered: bool) {
     let r = reference.to_string();
-    let platforms: Vec<String> = index_platforms(&skopeo_raw(&r))
+    let mut platforms: Vec<String> = index_platforms(&skopeo_raw(&r))
         .into_iter()
         .map(|(p, _)| p)
         .collect();
+    if !ordered {
+        platforms.sort();
+    }
     assert_eq!(platforms, PLATFORMS, "{r}");
     for platform in PLATFORMS {
         let out = Cmd::new("docker")
@@ -210,7 +214,7 @@ fn with_podman_three_images_are_built_one_after_another_and_run() {
             "{out}"
         );
     }
-    assert_eq!(log.matches("podman build --platform").count(), 3, "{out}");
+    assert_eq!(log.matches("] build\n").count(), 3, "{out}");
     assert_eq!(
         log.matches("==> cleanup: remove the temporary manifest list")
             .count(),
@@ -224,7 +228,7 @@ fn with_podman_three_images_are_built_one_after_another_and_run() {
             out.stderr.contains(&line),
             "no summary line {line:?}\n{out}"
         );
-        assert_index_runs(&r, binary);
+        assert_index_runs(&r, binary, false);
     }
     assert_eq!(lists(), before, "a temporary list was left\n{out}");
     for f in ["Dockerfile.cross", "Dockerfile.webhook.cross"] {
