@@ -11,7 +11,6 @@ use super::plan::{self, ImagePlan, Part};
 use crate::cli::{BuildArgs, OutputFormat};
 use crate::commands::build::{BuildError, Env};
 use crate::config::Project;
-use crate::interrupt::Interrupt;
 use crate::pipeline::{self, Report};
 use crate::plan::{Plan, Role};
 use crate::{Error, ExitStatus, fsutil};
@@ -116,15 +115,13 @@ impl Sequence {
 }
 
 /// Builds the images one after another.
-pub fn build(project: &Project, args: &BuildArgs, env: Env) -> Result<ExitStatus, Error> {
-    let tmp = tempfile::Builder::new()
-        .prefix("xbuild-")
-        .tempdir()
-        .map_err(|source| fsutil::FsError::Write {
-            path: std::env::temp_dir(),
-            source,
-        })?;
-    let seq = make(project, args, env, tmp.path())?;
+pub fn build(
+    project: &Project,
+    args: &BuildArgs,
+    env: Env,
+    tmp: &Path,
+) -> Result<ExitStatus, Error> {
+    let seq = make(project, args, env, tmp)?;
     if args.dry_run {
         match args.format {
             OutputFormat::Human => print!("{}", seq.render()),
@@ -137,10 +134,7 @@ pub fn build(project: &Project, args: &BuildArgs, env: Env) -> Result<ExitStatus
             crate::podman::preflight::check(p).map_err(BuildError::from)?;
         }
     }
-    let interrupt = Interrupt::install().map_err(|source| fsutil::FsError::Write {
-        path: PathBuf::from("<signal handlers>"),
-        source,
-    })?;
+    let interrupt = super::install_interrupt()?;
     let mut total = Report::default();
     let mut built = Vec::new();
     let n = seq.images.len();

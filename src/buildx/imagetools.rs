@@ -88,35 +88,14 @@ pub fn create_cmd(docker: &str, tags: &[String], sources: &[String]) -> Cmd {
 pub fn inspect(docker: &str, reference: &str) -> Result<Image, ImagetoolsError> {
     let cmd = inspect_raw_cmd(docker, reference);
     let out = exec::capture(&cmd)?;
-    if !out.success {
-        let last = out
-            .stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .trim()
-            .replace(reference, "it");
-        return Err(ImagetoolsError::NotFound {
-            reference: reference.to_string(),
-            help: format!("docker buildx imagetools inspect --raw said: {last}"),
-        });
+    let said = "docker buildx imagetools inspect --raw";
+    if let Some(index) = read_raw(reference, &out, said)? {
+        return Ok(index);
     }
     let unreadable = |message: String| ImagetoolsError::Unreadable {
         reference: reference.to_string(),
         message,
     };
-    let v: Value = serde_json::from_str(&out.stdout).map_err(|e| unreadable(e.to_string()))?;
-    if let Some(entries) = index_entries(&v) {
-        return Ok(Image {
-            reference: reference.to_string(),
-            index: true,
-            entries,
-        });
-    }
-    if v.get("config").is_none() {
-        return Err(unreadable("neither an index nor an image manifest".into()));
-    }
     // A single image manifest: its platform is in the config blob.
     let cmd = Cmd::new(docker).args([
         "buildx",
@@ -139,6 +118,47 @@ pub fn inspect(docker: &str, reference: &str) -> Result<Image, ImagetoolsError> 
             describes: None,
         }],
     })
+}
+
+/// What `<tool> inspect --raw` (`said`) printed of `reference`: its index,
+/// or `None` for a single image manifest (whose platform is in its config
+/// blob, which the caller reads).
+pub(crate) fn read_raw(
+    reference: &str,
+    out: &exec::Captured,
+    said: &str,
+) -> Result<Option<Image>, ImagetoolsError> {
+    if !out.success {
+        let last = out
+            .stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .replace(&format!("docker://{reference}"), "it")
+            .replace(reference, "it");
+        return Err(ImagetoolsError::NotFound {
+            reference: reference.to_string(),
+            help: format!("{said} said: {last}"),
+        });
+    }
+    let unreadable = |message: String| ImagetoolsError::Unreadable {
+        reference: reference.to_string(),
+        message,
+    };
+    let v: Value = serde_json::from_str(&out.stdout).map_err(|e| unreadable(e.to_string()))?;
+    if let Some(entries) = index_entries(&v) {
+        return Ok(Some(Image {
+            reference: reference.to_string(),
+            index: true,
+            entries,
+        }));
+    }
+    if v.get("config").is_none() {
+        return Err(unreadable("neither an index nor an image manifest".into()));
+    }
+    Ok(None)
 }
 
 /// The digest `reference` resolves to (`.Manifest` of `inspect --format`,

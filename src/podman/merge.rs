@@ -31,36 +31,13 @@ pub fn inspect_raw_cmd(skopeo: &str, reference: &str) -> Cmd {
 pub fn inspect(skopeo: &str, reference: &str, digest: &str) -> Result<Image, ImagetoolsError> {
     let cmd = inspect_raw_cmd(skopeo, reference);
     let out = exec::capture(&cmd)?;
-    if !out.success {
-        let last = out
-            .stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .trim()
-            .replace(&format!("docker://{reference}"), "it")
-            .replace(reference, "it");
-        return Err(ImagetoolsError::NotFound {
-            reference: reference.to_string(),
-            help: format!("skopeo inspect --raw said: {last}"),
-        });
+    if let Some(index) = imagetools::read_raw(reference, &out, "skopeo inspect --raw")? {
+        return Ok(index);
     }
     let unreadable = |message: String| ImagetoolsError::Unreadable {
         reference: reference.to_string(),
         message,
     };
-    let v: Value = serde_json::from_str(&out.stdout).map_err(|e| unreadable(e.to_string()))?;
-    if let Some(entries) = imagetools::index_entries(&v) {
-        return Ok(Image {
-            reference: reference.to_string(),
-            index: true,
-            entries,
-        });
-    }
-    if v.get("config").is_none() {
-        return Err(unreadable("neither an index nor an image manifest".into()));
-    }
     // A single image manifest: its platform is in the config blob.
     let cmd = Cmd::new(skopeo).args([
         "inspect",

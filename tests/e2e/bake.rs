@@ -7,7 +7,7 @@
 //! fails the run and leaves nothing behind.
 
 use crate::support::{
-    Cmd, Output, Project, index_platforms, repo_root, skopeo_raw, stack, unique_tag,
+    Cmd, Output, Project, index_platforms, podman_lists, repo_root, skopeo_raw, stack, unique_tag,
 };
 use std::time::Duration;
 
@@ -184,17 +184,7 @@ fn a_failing_image_fails_the_run_and_leaves_nothing() {
 fn with_podman_three_images_are_built_one_after_another_and_run() {
     let stack = stack();
     let (p, tag) = multi_named("podgaps-");
-    let lists = || -> Vec<String> {
-        let out = Cmd::new("podman")
-            .args(["images", "--format", "{{.Repository}}"])
-            .run();
-        out.stdout
-            .lines()
-            .filter(|l| l.contains("xbuild-list-"))
-            .map(str::to_string)
-            .collect()
-    };
-    let before = lists();
+    let before = podman_lists();
     let out = p
         .cmd(env!("CARGO_BIN_EXE_xbuild"))
         .env("NO_COLOR", "1")
@@ -230,7 +220,7 @@ fn with_podman_three_images_are_built_one_after_another_and_run() {
         );
         assert_index_runs(&r, binary, false);
     }
-    assert_eq!(lists(), before, "a temporary list was left\n{out}");
+    assert_eq!(podman_lists(), before, "a temporary list was left\n{out}");
     for f in ["Dockerfile.cross", "Dockerfile.webhook.cross"] {
         assert!(!p.exists(f), "{f} left in the repo");
     }

@@ -6,7 +6,7 @@
 //! nothing.
 
 use crate::build::assert_runs_as;
-use crate::support::{Cmd, Project, index_platforms, skopeo_raw, stack, unique_name};
+use crate::support::{Cmd, Project, index_platforms, podman_lists, skopeo_raw, stack, unique_name};
 use std::time::Duration;
 
 fn xbuild(dir: &std::path::Path) -> Cmd {
@@ -204,18 +204,6 @@ fn two_runners_pushed_by_digest_merge_into_one_index_whose_images_run() {
     assert!(!exists(&bad_tag), "a failed merge pushed {bad_tag}");
     // `docker run --pull always` stored the merged tag in the engine.
     Cmd::new("docker").args(["image", "rm", &tag]).run();
-}
-
-/// Temporary manifest lists in podman's store (xbuild's, by their prefix).
-fn podman_lists() -> Vec<String> {
-    let out = Cmd::new("podman")
-        .args(["images", "--format", "{{.Repository}}:{{.Tag}}"])
-        .run();
-    out.stdout
-        .lines()
-        .filter(|l| l.contains("xbuild-list-"))
-        .map(str::to_string)
-        .collect()
 }
 
 #[test]
