@@ -67,6 +67,19 @@ fn exists(reference: &str) -> bool {
         .success()
 }
 
+/// The merge fails (exit 1) naming `missing`, a source not in the registry.
+fn refused_as_missing(merge: Cmd, missing: &str) -> crate::support::Output {
+    let out = merge.run_expect_failure();
+    assert_eq!(out.code(), Some(1), "{out}");
+    assert!(
+        out.stderr.contains("xbuild::merge::missing")
+            && out.stderr.contains(missing)
+            && out.stderr.contains("nothing was pushed"),
+        "{out}"
+    );
+    out
+}
+
 #[test]
 fn two_runners_pushed_by_digest_merge_into_one_index_whose_images_run() {
     let stack = stack();
@@ -159,15 +172,9 @@ fn two_runners_pushed_by_digest_merge_into_one_index_whose_images_run() {
     // another repository (the stack's busybox): refused, nothing pushed.
     let bad_tag = format!("{repository}:bad");
     let zeros = format!("sha256:{}", "0".repeat(64));
-    let out = xbuild(job.path())
-        .args(["merge", "--tag", &bad_tag, "amd64.json", &zeros])
-        .run_expect_failure();
-    assert_eq!(out.code(), Some(1), "{out}");
-    assert!(
-        out.stderr.contains("xbuild::merge::missing")
-            && out.stderr.contains(&zeros)
-            && out.stderr.contains("nothing was pushed"),
-        "{out}"
+    refused_as_missing(
+        xbuild(job.path()).args(["merge", "--tag", &bad_tag, "amd64.json", &zeros]),
+        &zeros,
     );
     let busybox = Cmd::new("docker")
         .args([
@@ -252,16 +259,11 @@ fn podman_merges_two_runners_summaries_into_one_index_whose_images_run() {
     // A missing digest: refused before anything is pushed.
     let bad_tag = format!("{repository}:bad");
     let zeros = format!("sha256:{}", "0".repeat(64));
-    let out = xbuild(job.path())
-        .env("CONTAINER_TOOL", "podman")
-        .args(["merge", "--tag", &bad_tag, "a.json", &zeros])
-        .run_expect_failure();
-    assert_eq!(out.code(), Some(1), "{out}");
-    assert!(
-        out.stderr.contains("xbuild::merge::missing")
-            && out.stderr.contains(&zeros)
-            && out.stderr.contains("nothing was pushed"),
-        "{out}"
+    let out = refused_as_missing(
+        xbuild(job.path())
+            .env("CONTAINER_TOOL", "podman")
+            .args(["merge", "--tag", &bad_tag, "a.json", &zeros]),
+        &zeros,
     );
     assert!(!out.stderr.contains("manifest create"), "{out}");
     assert!(!exists(&bad_tag), "a failed merge pushed {bad_tag}");
