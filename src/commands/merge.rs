@@ -86,10 +86,6 @@ pub enum MergeError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Exec(#[from] exec::ExecError),
-
-    #[error("interrupted ({name}); the temporary manifest list was removed")]
-    #[diagnostic(code(xbuild::merge::interrupted))]
-    Interrupted { name: &'static str, signal: i32 },
 }
 
 impl MergeError {
@@ -99,7 +95,9 @@ impl MergeError {
                 2
             }
             MergeError::Exec(exec::ExecError::NotFound { .. }) => 2,
-            MergeError::Interrupted { signal, .. } => Interrupt::exit_code(*signal),
+            MergeError::Exec(exec::ExecError::Interrupted { signal, .. }) => {
+                Interrupt::exit_code(*signal)
+            }
             _ => 1,
         }
     }
@@ -418,14 +416,9 @@ fn write_with_podman(
     }
     for cmd in &cmds {
         eprintln!("==> {}", cmd.display());
-        let out = exec::capture(cmd)?;
-        if let Some(signal) = interrupt.signal() {
-            return Err(MergeError::Interrupted {
-                name: Interrupt::name(signal),
-                signal,
-            });
-        }
-        out.check(cmd)?;
+        // SIGINT/SIGTERM stop the command and the merge; the guard
+        // removes the list.
+        exec::capture_interruptible(cmd, &interrupt)?.check(cmd)?;
     }
     guard.remove()?;
     let mut merged = Vec::new();

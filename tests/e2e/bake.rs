@@ -225,3 +225,47 @@ fn with_podman_three_images_are_built_one_after_another_and_run() {
         assert!(!p.exists(f), "{f} left in the repo");
     }
 }
+
+/// With podman, a failing image fails the run (exit 1): the images before
+/// it are pushed, it is not, and no temporary list is left.
+#[test]
+fn with_podman_a_failing_image_fails_the_run() {
+    let stack = stack();
+    let (p, tag) = multi_named("podgaps-");
+    let webhook = p.read("Dockerfile.webhook").replace(
+        "WORKDIR /\n",
+        "WORKDIR /\nRUN echo the webhook image fails here && false\n",
+    );
+    p.write("Dockerfile.webhook", webhook);
+    let before = podman_lists();
+    let out = p
+        .cmd(env!("CARGO_BIN_EXE_xbuild"))
+        .env("NO_COLOR", "1")
+        .env("CONTAINER_TOOL", "podman")
+        .args(["build", "--push"])
+        .arg("--build-arg")
+        .arg(format!("GOLANG_IMAGE={}", stack.golang))
+        .arg("--build-arg")
+        .arg(format!("RUNTIME_IMAGE={}", stack.busybox))
+        .timeout(Duration::from_secs(1800))
+        .output();
+    assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out}");
+    assert!(
+        out.combined().contains("the webhook image fails here"),
+        "{out}"
+    );
+    let pushed = |name: &str| {
+        Cmd::new("skopeo")
+            .args(["inspect", "--raw"])
+            .arg(format!("docker://{}/podgaps-{name}:{tag}", stack.registry))
+            .timeout(Duration::from_secs(60))
+            .output()
+            .success()
+    };
+    assert!(pushed("controller") && pushed("agent"), "{out}");
+    assert!(!pushed("webhook"), "the failed image was pushed\n{out}");
+    assert_eq!(podman_lists(), before, "a temporary list was left\n{out}");
+    for f in ["Dockerfile.cross", "Dockerfile.webhook.cross"] {
+        assert!(!p.exists(f), "{f} left in the repo");
+    }
+}
