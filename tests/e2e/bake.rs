@@ -177,16 +177,10 @@ fn a_failing_image_fails_the_run_and_leaves_nothing() {
     assert_nothing_left(&p, &tmp);
 }
 
-/// With podman (no bake) the three images are built one after another,
-/// each its own podman build and temporary list, pushed as two-platform
-/// indexes that run; no temporary list is left.
-#[test]
-fn with_podman_three_images_are_built_one_after_another_and_run() {
+/// `CONTAINER_TOOL=podman xbuild build --push` of all images.
+fn podman_push(p: &Project) -> Output {
     let stack = stack();
-    let (p, tag) = multi_named("podgaps-");
-    let before = podman_lists();
-    let out = p
-        .cmd(env!("CARGO_BIN_EXE_xbuild"))
+    p.cmd(env!("CARGO_BIN_EXE_xbuild"))
         .env("NO_COLOR", "1")
         .env("CONTAINER_TOOL", "podman")
         .args(["build", "--push"])
@@ -195,7 +189,18 @@ fn with_podman_three_images_are_built_one_after_another_and_run() {
         .arg("--build-arg")
         .arg(format!("RUNTIME_IMAGE={}", stack.busybox))
         .timeout(Duration::from_secs(1800))
-        .output();
+        .output()
+}
+
+/// With podman (no bake) the three images are built one after another,
+/// each its own podman build and temporary list, pushed as two-platform
+/// indexes that run; no temporary list is left.
+#[test]
+fn with_podman_three_images_are_built_one_after_another_and_run() {
+    let stack = stack();
+    let (p, tag) = multi_named("podgaps-");
+    let before = podman_lists();
+    let out = podman_push(&p);
     assert!(out.success(), "{out}");
     let log = out.combined();
     for (n, (name, _)) in IMAGES.iter().enumerate() {
@@ -238,17 +243,7 @@ fn with_podman_a_failing_image_fails_the_run() {
     );
     p.write("Dockerfile.webhook", webhook);
     let before = podman_lists();
-    let out = p
-        .cmd(env!("CARGO_BIN_EXE_xbuild"))
-        .env("NO_COLOR", "1")
-        .env("CONTAINER_TOOL", "podman")
-        .args(["build", "--push"])
-        .arg("--build-arg")
-        .arg(format!("GOLANG_IMAGE={}", stack.golang))
-        .arg("--build-arg")
-        .arg(format!("RUNTIME_IMAGE={}", stack.busybox))
-        .timeout(Duration::from_secs(1800))
-        .output();
+    let out = podman_push(&p);
     assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out}");
     assert!(
         out.combined().contains("the webhook image fails here"),
