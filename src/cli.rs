@@ -67,6 +67,8 @@ pub enum Command {
     /// `xbuild build --push-by-digest --format json`. Each source's platforms
     /// must be in the index exactly once. Attestation entries (provenance,
     /// SBOM) are kept unless [build] provenance and sbom are both off.
+    /// With podman (CONTAINER_TOOL, [builder] tool): skopeo reads, and
+    /// `podman manifest create/add/push` writes through a temporary list.
     #[command(verbatim_doc_comment)]
     Merge(MergeArgs),
 

@@ -9,10 +9,13 @@
 //! a single `docker buildx bake -f -` with the generated [`definition`] on
 //! stdin instead of one `docker buildx build` per image. The pipeline
 //! executor runs it as it runs a single build (guards, signals, cleanup).
+//! With podman, which has no bake, the images are built one after another
+//! (see [`podman`]).
 
 pub mod definition;
 pub mod metadata;
 pub mod plan;
+pub mod podman;
 pub mod propose;
 
 use crate::cli::{BuildArgs, OutputFormat};
@@ -34,6 +37,11 @@ pub fn build(project: &Project, args: &BuildArgs, print: bool) -> Result<ExitSta
             path: std::env::temp_dir(),
             source,
         })?;
+    let (tool, _) =
+        single::container_tool(args.tool.as_deref(), &env, project.config.builder.tool)?;
+    if tool == crate::config::Tool::Podman && !print {
+        return podman::build(project, args, &env, tmp.path());
+    }
     let bake = plan::make(project, args, &env, tmp.path())?;
     if print {
         print!("{}", bake.definition.to_text());
@@ -55,10 +63,7 @@ pub fn build(project: &Project, args: &BuildArgs, print: bool) -> Result<ExitSta
     for req in &bake.requests {
         single::preflight(req)?;
     }
-    let interrupt = Interrupt::install().map_err(|source| fsutil::FsError::Write {
-        path: PathBuf::from("<signal handlers>"),
-        source,
-    })?;
+    let interrupt = install_interrupt()?;
     for line in &bake.plan.cross {
         eprintln!("xbuild: cross: {line}");
     }
@@ -70,4 +75,15 @@ pub fn build(project: &Project, args: &BuildArgs, print: bool) -> Result<ExitSta
     let built = metadata::read(&bake.plan.metadata_file);
     bake.summarize(&report, &built, args.format);
     Ok(ExitStatus::Success)
+}
+
+/// The SIGINT/SIGTERM handlers for the run.
+pub(crate) fn install_interrupt() -> Result<Interrupt, Error> {
+    Interrupt::install().map_err(|source| {
+        fsutil::FsError::Write {
+            path: PathBuf::from("<signal handlers>"),
+            source,
+        }
+        .into()
+    })
 }

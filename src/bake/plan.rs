@@ -115,6 +115,24 @@ pub struct ImagePlan {
     pub outputs: Vec<String>,
 }
 
+impl ImagePlan {
+    pub(super) fn of(project: &Project, part: &Part) -> ImagePlan {
+        let describe: fn(&Output) -> String = if part.plan.podman.is_some() {
+            crate::podman::describe
+        } else {
+            Output::describe
+        };
+        ImagePlan {
+            name: part.entry.key.clone(),
+            dockerfile: project.display_path(&part.entry.dockerfile),
+            target: part.req.target.clone(),
+            platforms: part.plan.platforms.clone(),
+            tags: part.req.tags.clone(),
+            outputs: part.req.outputs.iter().map(describe).collect(),
+        }
+    }
+}
+
 /// The images `args.names` selects (all when it names none); `[image]`
 /// alone is one image named `image`.
 fn selected(project: &Project, args: &BuildArgs) -> Result<Vec<ImageEntry>, BakeError> {
@@ -202,14 +220,14 @@ fn unknown_target(project: &Project, e: &ImageEntry, err: Error, from_flag: bool
 }
 
 /// One image's part of the merged plan.
-struct Part {
-    entry: ImageEntry,
-    req: Request,
-    plan: Plan,
+pub(super) struct Part {
+    pub(super) entry: ImageEntry,
+    pub(super) req: Request,
+    pub(super) plan: Plan,
 }
 
 impl Part {
-    fn go_steps(&self) -> impl Iterator<Item = &Step> {
+    pub(super) fn go_steps(&self) -> impl Iterator<Item = &Step> {
         self.plan.steps.iter().filter(|s| s.role == Role::GoBuild)
     }
 
@@ -231,6 +249,19 @@ impl Part {
 
 /// Makes the merged plan.
 pub fn make(project: &Project, args: &BuildArgs, env: Env, tmp: &Path) -> Result<BakePlan, Error> {
+    let parts = parts(project, args, env, tmp, false)?;
+    Ok(merge(project, parts, tmp))
+}
+
+/// Each selected image planned alone (podman ones only when `podman` says
+/// the caller builds them one after another, see `super::podman`).
+pub(super) fn parts(
+    project: &Project,
+    args: &BuildArgs,
+    env: Env,
+    tmp: &Path,
+    podman: bool,
+) -> Result<Vec<Part>, Error> {
     let images = selected(project, args)?;
     let count = images.len();
     if count > 1 {
@@ -281,7 +312,7 @@ pub fn make(project: &Project, args: &BuildArgs, env: Env, tmp: &Path) -> Result
     for e in images {
         let mut p = image_project(project, &e);
         let mut req = single::resolve(&p, args, env, &probe)?;
-        if req.tool == crate::config::Tool::Podman {
+        if req.tool == crate::config::Tool::Podman && !podman {
             return Err(BakeError::NotInBake {
                 flag: "podman (CONTAINER_TOOL, --tool or [builder] tool)",
             }
@@ -321,7 +352,7 @@ pub fn make(project: &Project, args: &BuildArgs, env: Env, tmp: &Path) -> Result
             plan,
         });
     }
-    Ok(merge(project, parts, tmp))
+    Ok(parts)
 }
 
 fn merge(project: &Project, parts: Vec<Part>, tmp: &Path) -> BakePlan {
@@ -407,14 +438,7 @@ fn merge(project: &Project, parts: Vec<Part>, tmp: &Path) -> BakePlan {
             sbom: req.sbom.clone(),
             no_cache: req.no_cache,
         });
-        images.push(ImagePlan {
-            name: key.clone(),
-            dockerfile: project.display_path(&part.entry.dockerfile),
-            target: req.target.clone(),
-            platforms: plan.platforms.clone(),
-            tags: req.tags.clone(),
-            outputs: req.outputs.iter().map(Output::describe).collect(),
-        });
+        images.push(ImagePlan::of(project, part));
     }
 
     let metadata_file = tmp.join("metadata.json");
@@ -517,6 +541,19 @@ impl BakePlan {
 
     /// One line per image: its references with the digest buildx reported.
     pub fn summarize(&self, report: &Report, built: &[(String, Metadata)], format: OutputFormat) {
+        summarize(&self.images, &self.plan, report, built, format);
+    }
+}
+
+/// One line per image (`built`: each image's name and what it pushed).
+pub(super) fn summarize(
+    images: &[ImagePlan],
+    plan: &Plan,
+    report: &Report,
+    built: &[(String, Metadata)],
+    format: OutputFormat,
+) {
+    {
         let refs = |name: &str| -> Vec<String> {
             built
                 .iter()
@@ -526,8 +563,7 @@ impl BakePlan {
         };
         match format {
             OutputFormat::Json => {
-                let images: serde_json::Map<String, serde_json::Value> = self
-                    .images
+                let images: serde_json::Map<String, serde_json::Value> = images
                     .iter()
                     .map(|i| (i.name.clone(), serde_json::json!(refs(&i.name))))
                     .collect();
@@ -537,9 +573,9 @@ impl BakePlan {
                     .map(|(name, d)| serde_json::json!({"name": name, "seconds": d.as_secs_f64()}))
                     .collect();
                 let v = serde_json::json!({
-                    "platforms": self.plan.platforms,
+                    "platforms": plan.platforms,
                     "images": images,
-                    "outputs": self.plan.outputs,
+                    "outputs": plan.outputs,
                     "steps": steps,
                     "seconds": report.total.as_secs_f64(),
                 });
@@ -548,12 +584,12 @@ impl BakePlan {
             OutputFormat::Human => {
                 eprintln!(
                     "xbuild: built {} image(s) for {} in {}",
-                    self.images.len(),
-                    self.plan.platforms.join(", "),
+                    images.len(),
+                    plan.platforms.join(", "),
                     pipeline::secs(report.total)
                 );
-                let width = self.images.iter().map(|i| i.name.len()).max().unwrap_or(0);
-                for i in &self.images {
+                let width = images.iter().map(|i| i.name.len()).max().unwrap_or(0);
+                for i in images {
                     let r = refs(&i.name);
                     let shown = if r.is_empty() {
                         i.outputs.join("; ")

@@ -38,6 +38,9 @@ pub struct Entry {
     /// A BuildKit attestation manifest (provenance, SBOM).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub attestation: bool,
+    /// The image an attestation describes (`vnd.docker.reference.digest`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub describes: Option<String>,
 }
 
 /// What a reference is in the registry.
@@ -85,35 +88,14 @@ pub fn create_cmd(docker: &str, tags: &[String], sources: &[String]) -> Cmd {
 pub fn inspect(docker: &str, reference: &str) -> Result<Image, ImagetoolsError> {
     let cmd = inspect_raw_cmd(docker, reference);
     let out = exec::capture(&cmd)?;
-    if !out.success {
-        let last = out
-            .stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .trim()
-            .replace(reference, "it");
-        return Err(ImagetoolsError::NotFound {
-            reference: reference.to_string(),
-            help: format!("docker buildx imagetools inspect --raw said: {last}"),
-        });
+    let said = "docker buildx imagetools inspect --raw";
+    if let Some(index) = read_raw(reference, &out, said)? {
+        return Ok(index);
     }
     let unreadable = |message: String| ImagetoolsError::Unreadable {
         reference: reference.to_string(),
         message,
     };
-    let v: Value = serde_json::from_str(&out.stdout).map_err(|e| unreadable(e.to_string()))?;
-    if let Some(entries) = index_entries(&v) {
-        return Ok(Image {
-            reference: reference.to_string(),
-            index: true,
-            entries,
-        });
-    }
-    if v.get("config").is_none() {
-        return Err(unreadable("neither an index nor an image manifest".into()));
-    }
     // A single image manifest: its platform is in the config blob.
     let cmd = Cmd::new(docker).args([
         "buildx",
@@ -133,8 +115,50 @@ pub fn inspect(docker: &str, reference: &str) -> Result<Image, ImagetoolsError> 
             digest,
             platform: platform_of(&config),
             attestation: false,
+            describes: None,
         }],
     })
+}
+
+/// What `<tool> inspect --raw` (`said`) printed of `reference`: its index,
+/// or `None` for a single image manifest (whose platform is in its config
+/// blob, which the caller reads).
+pub(crate) fn read_raw(
+    reference: &str,
+    out: &exec::Captured,
+    said: &str,
+) -> Result<Option<Image>, ImagetoolsError> {
+    if !out.success {
+        let last = out
+            .stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .replace(&format!("docker://{reference}"), "it")
+            .replace(reference, "it");
+        return Err(ImagetoolsError::NotFound {
+            reference: reference.to_string(),
+            help: format!("{said} said: {last}"),
+        });
+    }
+    let unreadable = |message: String| ImagetoolsError::Unreadable {
+        reference: reference.to_string(),
+        message,
+    };
+    let v: Value = serde_json::from_str(&out.stdout).map_err(|e| unreadable(e.to_string()))?;
+    if let Some(entries) = index_entries(&v) {
+        return Ok(Some(Image {
+            reference: reference.to_string(),
+            index: true,
+            entries,
+        }));
+    }
+    if v.get("config").is_none() {
+        return Err(unreadable("neither an index nor an image manifest".into()));
+    }
+    Ok(None)
 }
 
 /// The digest `reference` resolves to (`.Manifest` of `inspect --format`,
@@ -177,6 +201,10 @@ pub fn index_entries(v: &Value) -> Option<Vec<Entry>> {
                         .to_string(),
                     platform: m.get("platform").map(platform_of).unwrap_or_default(),
                     attestation,
+                    describes: m
+                        .pointer("/annotations/vnd.docker.reference.digest")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                 }
             })
             .collect(),
@@ -184,7 +212,7 @@ pub fn index_entries(v: &Value) -> Option<Vec<Entry>> {
 }
 
 /// `os/arch[/variant]` of a platform object or an image config.
-fn platform_of(v: &Value) -> String {
+pub(crate) fn platform_of(v: &Value) -> String {
     let get = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("");
     let mut p = format!("{}/{}", get("os"), get("architecture"));
     if !get("variant").is_empty() {

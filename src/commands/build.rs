@@ -476,8 +476,8 @@ pub(crate) fn container_tool(
     }
 }
 
-/// The docker CLI for a command that only docker drives (`merge`,
-/// `docker-push`): `$CONTAINER_TOOL` when it names docker, else `docker`.
+/// The docker CLI for a command that only docker drives
+/// (`docker-push`): `$CONTAINER_TOOL` when it names docker, else `docker`.
 pub(crate) fn docker_cli(env: Env, command: &'static str) -> Result<String, BuildError> {
     match container_tool(None, env, Tool::Docker)? {
         (Tool::Docker, program) => Ok(program),

@@ -9,12 +9,19 @@
 //! in it exactly once. Attestation entries are kept (the sources' indexes
 //! are merged) unless `[build] provenance` and `sbom` are both off, in which
 //! case only the image manifests are merged and the result must have none.
+//!
+//! With podman (`CONTAINER_TOOL`, `[builder] tool`) the same checks run on
+//! what `skopeo inspect --raw` reads, and the index is written by
+//! `podman manifest` commands on a temporary list (see `podman::merge`).
 
 use crate::buildx::imagetools::{self, Image, ImagetoolsError};
 use crate::cli::{MergeArgs, OutputFormat};
 use crate::config;
 use crate::exec;
 use crate::github;
+use crate::interrupt::Interrupt;
+use crate::podman::merge::{self as podman_merge, Tools};
+use crate::podman::{self, ListGuard};
 use crate::{Error, ExitStatus};
 use miette::Diagnostic;
 use serde_json::{Value, json};
@@ -88,6 +95,9 @@ impl MergeError {
                 2
             }
             MergeError::Exec(exec::ExecError::NotFound { .. }) => 2,
+            MergeError::Exec(exec::ExecError::Interrupted { signal, .. }) => {
+                Interrupt::exit_code(*signal)
+            }
             _ => 1,
         }
     }
@@ -162,6 +172,34 @@ fn summary_source(path: &Path, arg: &str) -> Result<Source, MergeError> {
     })
 }
 
+/// What reads the registry and writes the index.
+enum Backend {
+    /// `docker buildx imagetools`.
+    Docker(String),
+    /// `skopeo inspect`, `podman manifest`.
+    Podman(Tools),
+}
+
+impl Backend {
+    fn inspect_cmd(&self, reference: &str) -> exec::Cmd {
+        match self {
+            Backend::Docker(d) => imagetools::inspect_raw_cmd(d, reference),
+            Backend::Podman(t) => podman_merge::inspect_raw_cmd(&t.skopeo, reference),
+        }
+    }
+
+    /// Reads a source (`NAME@sha256:...`) from its registry.
+    fn inspect(&self, reference: &str) -> Result<Image, ImagetoolsError> {
+        match self {
+            Backend::Docker(d) => imagetools::inspect(d, reference),
+            Backend::Podman(t) => {
+                let digest = reference.rsplit_once('@').map_or("", |(_, d)| d);
+                podman_merge::inspect(&t.skopeo, reference, digest)
+            }
+        }
+    }
+}
+
 /// Drop attestation entries? Only when both attestations are switched off.
 fn drop_attestations(build: &config::BuildConfig) -> bool {
     let off = |v: &Option<String>| {
@@ -177,7 +215,14 @@ pub fn run(
     args: &MergeArgs,
 ) -> Result<ExitStatus, Error> {
     let project = config::load(dir, config)?;
-    let docker = &super::build::docker_cli(&|k: &str| std::env::var(k).ok(), "merge")?;
+    let env = |k: &str| std::env::var(k).ok();
+    let backend = match super::build::container_tool(None, &env, project.config.builder.tool)? {
+        (config::Tool::Docker, docker) => Backend::Docker(docker),
+        (config::Tool::Podman, podman) => Backend::Podman(Tools {
+            podman,
+            skopeo: "skopeo".to_string(),
+        }),
+    };
     for t in &args.tag {
         config::check::reference(t).map_err(|(message, help)| MergeError::Tag { message, help })?;
         if t.contains('@') {
@@ -199,24 +244,49 @@ pub fn run(
     if args.dry_run {
         println!("xbuild merge plan (dry run: nothing was run)");
         for s in &sources {
-            println!(
-                "   $ {}",
-                imagetools::inspect_raw_cmd(docker, &s.reference).display()
-            );
+            println!("   $ {}", backend.inspect_cmd(&s.reference).display());
         }
-        let refs: Vec<String> = sources.iter().map(|s| s.reference.clone()).collect();
         let what = if drop {
             "(each source's image manifests, attestations dropped: [build] provenance and sbom are off)"
         } else {
             "(the sources' indexes, attestation entries kept)"
         };
         println!("   {what}");
-        println!(
-            "   $ {}",
-            imagetools::create_cmd(docker, &args.tag, &refs).display()
-        );
+        match &backend {
+            Backend::Docker(docker) => {
+                let refs: Vec<String> = sources.iter().map(|s| s.reference.clone()).collect();
+                println!(
+                    "   $ {}",
+                    imagetools::create_cmd(docker, &args.tag, &refs).display()
+                );
+            }
+            Backend::Podman(t) => {
+                let list = podman::unique_list();
+                println!(
+                    "   $ {}",
+                    podman_merge::create_cmd(&t.podman, &list).display()
+                );
+                for s in &sources {
+                    println!(
+                        "   $ {} manifest add {list} docker://<each manifest of {}>",
+                        t.podman, s.reference
+                    );
+                }
+                for tag in &args.tag {
+                    let file = Path::new("<tmp>/digest");
+                    println!(
+                        "   $ {}",
+                        podman_merge::push_cmd(&t.podman, &list, tag, file).display()
+                    );
+                }
+                println!(
+                    "   cleanup (always): $ {}",
+                    podman::guard::describe(&t.podman, &list).display()
+                );
+            }
+        }
         for t in &args.tag {
-            println!("   $ {}", imagetools::inspect_raw_cmd(docker, t).display());
+            println!("   $ {}", backend.inspect_cmd(t).display());
         }
         return Ok(ExitStatus::Success);
     }
@@ -224,7 +294,7 @@ pub fn run(
     // 1. Every source is in the registry and is what it claims.
     let mut images: Vec<(Source, Image)> = Vec::new();
     for s in sources {
-        let image = match imagetools::inspect(docker, &s.reference) {
+        let image = match backend.inspect(&s.reference) {
             Ok(i) => i,
             Err(ImagetoolsError::NotFound { help, .. }) => {
                 return Err(MergeError::Missing {
@@ -261,7 +331,32 @@ pub fn run(
         images.push((s, image));
     }
 
-    // 2. The index.
+    // 2. The index, 3. read back.
+    let expected_attestations = if drop {
+        0
+    } else {
+        images.iter().map(|(_, i)| i.attestations()).sum()
+    };
+    let merged = match &backend {
+        Backend::Docker(docker) => write_with_docker(docker, &args.tag, &images, drop)?,
+        Backend::Podman(t) => write_with_podman(t, &args.tag, &images, drop)?,
+    };
+    for (t, _, index) in &merged {
+        check_index(t, index, &images, expected_attestations)?;
+    }
+    summarize(&merged, &images, args.format);
+    Ok(ExitStatus::Success)
+}
+
+/// Merged `(tag, digest, index read back)`.
+type Merged = Vec<(String, String, Image)>;
+
+fn write_with_docker(
+    docker: &str,
+    tags: &[String],
+    images: &[(Source, Image)],
+    drop: bool,
+) -> Result<Merged, MergeError> {
     let refs: Vec<String> = images
         .iter()
         .flat_map(|(s, i)| {
@@ -273,27 +368,85 @@ pub fn run(
             }
         })
         .collect();
-    let create = imagetools::create_cmd(docker, &args.tag, &refs);
+    let create = imagetools::create_cmd(docker, tags, &refs);
     eprintln!("==> {}", create.display());
-    exec::capture(&create)
-        .and_then(|o| o.check(&create))
-        .map_err(MergeError::from)?;
-
-    // 3. Read back.
-    let expected_attestations = if drop {
-        0
-    } else {
-        images.iter().map(|(_, i)| i.attestations()).sum()
-    };
+    exec::capture(&create)?.check(&create)?;
     let mut merged = Vec::new();
-    for t in &args.tag {
-        let index = imagetools::inspect(docker, t).map_err(MergeError::from)?;
-        check_index(t, &index, &images, expected_attestations)?;
-        let digest = imagetools::digest(docker, t).map_err(MergeError::from)?;
+    for t in tags {
+        let index = imagetools::inspect(docker, t)?;
+        let digest = imagetools::digest(docker, t)?;
         merged.push((t.clone(), digest, index));
     }
-    summarize(&merged, &images, args.format);
-    Ok(ExitStatus::Success)
+    Ok(merged)
+}
+
+/// A temporary list with each source's manifests (its attestations too
+/// unless dropped), pushed to every tag, removed in every outcome.
+fn write_with_podman(
+    t: &Tools,
+    tags: &[String],
+    images: &[(Source, Image)],
+    drop: bool,
+) -> Result<Merged, MergeError> {
+    let interrupt = Interrupt::install().map_err(|e| exec::ExecError::Spawn {
+        command: "<signal handlers>".into(),
+        source: e,
+    })?;
+    let list = podman::unique_list();
+    let guard = ListGuard::arm(&t.podman, &list);
+    let tmp = tempfile::Builder::new()
+        .prefix("xbuild-merge-")
+        .tempdir()
+        .map_err(|e| exec::ExecError::Spawn {
+            command: "<temporary directory>".into(),
+            source: e,
+        })?;
+    let mut cmds = vec![podman_merge::create_cmd(&t.podman, &list)];
+    for (s, i) in images {
+        let repo = imagetools::repository(&s.reference);
+        for e in i.entries.iter().filter(|e| !(drop && e.attestation)) {
+            cmds.extend(podman_merge::add_cmds(&t.podman, &list, repo, e));
+        }
+    }
+    let files: Vec<_> = (0..tags.len())
+        .map(|n| tmp.path().join(format!("digest-{n}")))
+        .collect();
+    for (tag, file) in tags.iter().zip(&files) {
+        cmds.push(podman_merge::push_cmd(&t.podman, &list, tag, file));
+    }
+    for cmd in &cmds {
+        eprintln!("==> {}", cmd.display());
+        // SIGINT/SIGTERM stop the command and the merge; the guard
+        // removes the list.
+        exec::capture_interruptible(cmd, &interrupt)?.check(cmd)?;
+    }
+    guard.remove()?;
+    let mut merged = Vec::new();
+    for (tag, file) in tags.iter().zip(&files) {
+        let digest = std::fs::read_to_string(file)
+            .ok()
+            .map(|d| d.trim().to_string())
+            .filter(|d| imagetools::is_digest(d))
+            .ok_or_else(|| MergeError::ReadBack {
+                tag: tag.clone(),
+                problem: "podman manifest push wrote no digest".into(),
+            })?;
+        let index = podman_merge::inspect(&t.skopeo, tag, &digest)?;
+        // The tag is what was pushed: the same index by its digest.
+        let by_digest = podman_merge::inspect(
+            &t.skopeo,
+            &format!("{}@{digest}", imagetools::repository(tag)),
+            &digest,
+        )?;
+        if by_digest.entries != index.entries {
+            return Err(MergeError::ReadBack {
+                tag: tag.clone(),
+                problem: format!("the tag does not resolve to the pushed digest {digest}"),
+            });
+        }
+        merged.push((tag.clone(), digest, index));
+    }
+    Ok(merged)
 }
 
 /// Each source platform exactly once, nothing else, the expected number of

@@ -56,11 +56,28 @@ pub fn describe(podman: &str, list: &str) -> Cmd {
 }
 
 fn remove(podman: &str, list: &str) -> Result<(), ExecError> {
+    // Ctrl-C reaches the whole process group: when it lands while one of
+    // these commands runs, podman stops it with a plain failure, which
+    // `exists` would take for "no such list". So an answer that leaves the
+    // list is asked for twice (a leftover list whose instances are not in
+    // local storage breaks `podman images` with podman 4.3).
     let exists = Cmd::new(podman).args(["manifest", "exists", list]);
-    if !exec::capture(&exists)?.success {
-        return Ok(());
-    }
     // Of a list with several names (`--load`) this drops only this one.
     let rm = Cmd::new(podman).args(["manifest", "rm", list]);
-    exec::capture(&rm)?.check(&rm).map(|_| ())
+    for last in [false, true] {
+        if !exec::capture(&exists)?.success {
+            if last {
+                return Ok(());
+            }
+            continue;
+        }
+        let out = exec::capture(&rm)?;
+        if out.success {
+            return Ok(());
+        }
+        if last {
+            return out.check(&rm).map(|_| ());
+        }
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@
 
 pub mod guard;
 pub mod image;
+pub mod merge;
 pub mod plan;
 pub mod preflight;
 

@@ -468,3 +468,105 @@ fn init_proposes_nothing_for_one_image() {
         .status(0);
     assert!(!out.stdout.contains("[images."), "{}", out.stdout);
 }
+
+#[test]
+fn with_podman_the_images_are_built_one_after_another() {
+    let v = dry(
+        project(CONFIG).env("CONTAINER_TOOL", "podman"),
+        &["--push", "--go", "host"],
+    );
+    let images = v["images"].as_array().unwrap();
+    let names: Vec<&str> = images
+        .iter()
+        .map(|i| i["image"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["controller", "agent", "webhook"]);
+    let steps: Vec<Vec<String>> = images.iter().map(|i| step_names(&i["plan"])).collect();
+    // `before` once, with the first image; the binary controller and agent
+    // share is built once per platform; each image its own podman build and
+    // pushes.
+    assert_eq!(
+        steps[0],
+        [
+            "before: true",
+            "go build linux/amd64 (controller)",
+            "go build linux/arm64 (controller)",
+            "build",
+            "push localhost:5000/op/controller:v1",
+        ]
+    );
+    assert_eq!(steps[1], ["build", "push localhost:5000/op/agent:v1"]);
+    assert_eq!(
+        steps[2],
+        [
+            "go build linux/amd64 (webhook)",
+            "build",
+            "push localhost:5000/op/webhook:v1"
+        ]
+    );
+    // Each image its own temporary manifest list, removed by its guard.
+    let lists: Vec<&str> = images
+        .iter()
+        .map(|i| i["plan"]["podman"]["list"].as_str().unwrap())
+        .collect();
+    for (i, list) in lists.iter().enumerate() {
+        assert!(list.starts_with("localhost/xbuild-list-"), "{list}");
+        let build = argv(&images[i]["plan"]["steps"].as_array().unwrap()[steps[i].len() - 2]);
+        assert!(
+            build.starts_with("podman build --platform ")
+                && build.contains(&format!("--manifest {list} ")),
+            "{build}"
+        );
+    }
+    assert_ne!(lists[0], lists[1]);
+    assert!(
+        argv(&images[1]["plan"]["steps"][0]).contains("--target agent"),
+        "{:#}",
+        images[1]
+    );
+
+    // The human plan shows the sequence; naming an image plans only it.
+    let out = project(CONFIG)
+        .env("CONTAINER_TOOL", "podman")
+        .args(["build", "--dry-run", "--push"])
+        .run()
+        .status(0);
+    assert!(
+        out.stdout.starts_with(
+            "podman: 3 image(s) built one after another (controller, agent, webhook);"
+        ),
+        "{}",
+        out.stdout
+    );
+    for (n, name) in ["controller", "agent", "webhook"].iter().enumerate() {
+        assert!(
+            out.stdout
+                .contains(&format!("\n== image {name} ({} of 3): ", n + 1)),
+            "{}",
+            out.stdout
+        );
+    }
+    let out = project(CONFIG)
+        .env("CONTAINER_TOOL", "podman")
+        .args(["build", "agent", "--dry-run"])
+        .run()
+        .status(0);
+    assert!(
+        out.stdout.contains("== image agent (1 of 1)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("== image controller"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("op/controller"), "{}", out.stdout);
+    // `bake --print` has no podman equivalent: refused.
+    project(CONFIG)
+        .env("CONTAINER_TOOL", "podman")
+        .args(["bake", "--print"])
+        .run()
+        .status(2)
+        .stderr_contains("xbuild::bake::not_in_bake");
+}

@@ -213,3 +213,68 @@ fn no_before_leaves_the_before_commands_to_another_job() {
         .status(0);
     assert!(!out.stdout.contains("before:"), "{}", out.stdout);
 }
+
+#[test]
+fn merge_plan_with_podman_reads_with_skopeo_and_pushes_a_temporary_list() {
+    let a = format!("sha256:{}", "a".repeat(64));
+    let out = Test::new()
+        .file(
+            "amd64.json",
+            summary("localhost:5000/x/op", &a, "linux/amd64"),
+        )
+        .env("CONTAINER_TOOL", "podman")
+        .args([
+            "merge",
+            "-t",
+            "localhost:5000/x/op:v1",
+            "-t",
+            "localhost:5000/x/op:v2",
+            "amd64.json",
+            "--dry-run",
+        ])
+        .run()
+        .status(0);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[1],
+        format!("   $ skopeo inspect --raw docker://localhost:5000/x/op@{a}")
+    );
+    assert_eq!(
+        lines[2],
+        "   (the sources' indexes, attestation entries kept)"
+    );
+    let list = lines[3]
+        .strip_prefix("   $ podman manifest create ")
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(list.starts_with("localhost/xbuild-list-"), "{list}");
+    assert_eq!(
+        lines[4],
+        format!(
+            "   $ podman manifest add {list} docker://<each manifest of localhost:5000/x/op@{a}>"
+        )
+    );
+    for (n, tag) in ["v1", "v2"].iter().enumerate() {
+        assert_eq!(
+            lines[5 + n],
+            format!(
+                "   $ podman manifest push --all --digestfile '<tmp>/digest' {list} docker://localhost:5000/x/op:{tag}"
+            )
+        );
+    }
+    assert_eq!(
+        lines[7],
+        format!("   cleanup (always): $ podman manifest rm {list}")
+    );
+    assert_eq!(
+        lines[8],
+        "   $ skopeo inspect --raw docker://localhost:5000/x/op:v1"
+    );
+    // [builder] tool chooses podman too.
+    Test::new()
+        .file("xbuild.toml", "[builder]\ntool = \"podman\"\n")
+        .env_remove("CONTAINER_TOOL")
+        .args(["merge", "-t", "localhost:5000/x/op:v1", &a, "--dry-run"])
+        .run()
+        .status(0)
+        .stdout_contains("$ podman manifest create localhost/xbuild-list-");
+}

@@ -7,7 +7,7 @@
 //! fails the run and leaves nothing behind.
 
 use crate::support::{
-    Cmd, Output, Project, index_platforms, repo_root, skopeo_raw, stack, unique_tag,
+    Cmd, Output, Project, index_platforms, podman_lists, repo_root, skopeo_raw, stack, unique_tag,
 };
 use std::time::Duration;
 
@@ -21,12 +21,20 @@ const IMAGES: [(&str, &str); 3] = [
 /// `fixtures/multi` with its images tagged with a fresh tag (names
 /// localhost:5000/issue10-NAME).
 fn multi() -> (Project, String) {
+    multi_named("issue10-")
+}
+
+/// `fixtures/multi` with its images named `<registry>/<prefix>NAME`.
+fn multi_named(prefix: &str) -> (Project, String) {
     let stack = stack();
     let p = Project::copy_of(&repo_root().join("fixtures/multi"));
     let tag = unique_tag();
     let config = p
         .read("xbuild.toml")
-        .replace("localhost:5000/", &format!("{}/", stack.registry))
+        .replace(
+            "localhost:5000/issue10-",
+            &format!("{}/{prefix}", stack.registry),
+        )
         .replace("[image]\n", &format!("[image]\ntags = [\"{tag}\"]\n"));
     p.write("xbuild.toml", config);
     (p, tag)
@@ -54,11 +62,20 @@ fn reference(name: &str, tag: &str) -> String {
 }
 
 fn assert_pushed_and_runs(name: &str, binary: &str, tag: &str) {
-    let r = reference(name, tag);
-    let platforms: Vec<String> = index_platforms(&skopeo_raw(&r))
+    assert_index_runs(&reference(name, tag), binary, true);
+}
+
+/// `r` is a two-platform index (in PLATFORMS' order when `ordered`; podman's
+/// list need not be) whose images print `binary platform`.
+fn assert_index_runs(reference: &str, binary: &str, ordered: bool) {
+    let r = reference.to_string();
+    let mut platforms: Vec<String> = index_platforms(&skopeo_raw(&r))
         .into_iter()
         .map(|(p, _)| p)
         .collect();
+    if !ordered {
+        platforms.sort();
+    }
     assert_eq!(platforms, PLATFORMS, "{r}");
     for platform in PLATFORMS {
         let out = Cmd::new("docker")
@@ -158,4 +175,92 @@ fn a_failing_image_fails_the_run_and_leaves_nothing() {
     );
     assert!(!is_pushed("webhook", &tag), "the failed image was pushed");
     assert_nothing_left(&p, &tmp);
+}
+
+/// `CONTAINER_TOOL=podman xbuild build --push` of all images.
+fn podman_push(p: &Project) -> Output {
+    let stack = stack();
+    p.cmd(env!("CARGO_BIN_EXE_xbuild"))
+        .env("NO_COLOR", "1")
+        .env("CONTAINER_TOOL", "podman")
+        .args(["build", "--push"])
+        .arg("--build-arg")
+        .arg(format!("GOLANG_IMAGE={}", stack.golang))
+        .arg("--build-arg")
+        .arg(format!("RUNTIME_IMAGE={}", stack.busybox))
+        .timeout(Duration::from_secs(1800))
+        .output()
+}
+
+/// With podman (no bake) the three images are built one after another,
+/// each its own podman build and temporary list, pushed as two-platform
+/// indexes that run; no temporary list is left.
+#[test]
+fn with_podman_three_images_are_built_one_after_another_and_run() {
+    let stack = stack();
+    let (p, tag) = multi_named("podgaps-");
+    let before = podman_lists();
+    let out = podman_push(&p);
+    assert!(out.success(), "{out}");
+    let log = out.combined();
+    for (n, (name, _)) in IMAGES.iter().enumerate() {
+        assert!(
+            log.contains(&format!("xbuild: image {name} ({} of 3)", n + 1)),
+            "{out}"
+        );
+    }
+    assert_eq!(log.matches("] build\n").count(), 3, "{out}");
+    assert_eq!(
+        log.matches("==> cleanup: remove the temporary manifest list")
+            .count(),
+        3,
+        "{out}"
+    );
+    for (name, binary) in IMAGES {
+        let r = format!("{}/podgaps-{name}:{tag}", stack.registry);
+        let line = format!("  {name:<10}  {r}@sha256:");
+        assert!(
+            out.stderr.contains(&line),
+            "no summary line {line:?}\n{out}"
+        );
+        assert_index_runs(&r, binary, false);
+    }
+    assert_eq!(podman_lists(), before, "a temporary list was left\n{out}");
+    for f in ["Dockerfile.cross", "Dockerfile.webhook.cross"] {
+        assert!(!p.exists(f), "{f} left in the repo");
+    }
+}
+
+/// With podman, a failing image fails the run (exit 1): the images before
+/// it are pushed, it is not, and no temporary list is left.
+#[test]
+fn with_podman_a_failing_image_fails_the_run() {
+    let stack = stack();
+    let (p, tag) = multi_named("podgaps-");
+    let webhook = p.read("Dockerfile.webhook").replace(
+        "WORKDIR /\n",
+        "WORKDIR /\nRUN echo the webhook image fails here && false\n",
+    );
+    p.write("Dockerfile.webhook", webhook);
+    let before = podman_lists();
+    let out = podman_push(&p);
+    assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out}");
+    assert!(
+        out.combined().contains("the webhook image fails here"),
+        "{out}"
+    );
+    let pushed = |name: &str| {
+        Cmd::new("skopeo")
+            .args(["inspect", "--raw"])
+            .arg(format!("docker://{}/podgaps-{name}:{tag}", stack.registry))
+            .timeout(Duration::from_secs(60))
+            .output()
+            .success()
+    };
+    assert!(pushed("controller") && pushed("agent"), "{out}");
+    assert!(!pushed("webhook"), "the failed image was pushed\n{out}");
+    assert_eq!(podman_lists(), before, "a temporary list was left\n{out}");
+    for f in ["Dockerfile.cross", "Dockerfile.webhook.cross"] {
+        assert!(!p.exists(f), "{f} left in the repo");
+    }
 }

@@ -6,7 +6,7 @@
 //! nothing.
 
 use crate::build::assert_runs_as;
-use crate::support::{Cmd, Project, index_platforms, skopeo_raw, stack, unique_name};
+use crate::support::{Cmd, Project, index_platforms, podman_lists, skopeo_raw, stack, unique_name};
 use std::time::Duration;
 
 fn xbuild(dir: &std::path::Path) -> Cmd {
@@ -65,6 +65,19 @@ fn exists(reference: &str) -> bool {
         .timeout(Duration::from_secs(60))
         .output()
         .success()
+}
+
+/// The merge fails (exit 1) naming `missing`, a source not in the registry.
+fn refused_as_missing(merge: Cmd, missing: &str) -> crate::support::Output {
+    let out = merge.run_expect_failure();
+    assert_eq!(out.code(), Some(1), "{out}");
+    assert!(
+        out.stderr.contains("xbuild::merge::missing")
+            && out.stderr.contains(missing)
+            && out.stderr.contains("nothing was pushed"),
+        "{out}"
+    );
+    out
 }
 
 #[test]
@@ -159,15 +172,9 @@ fn two_runners_pushed_by_digest_merge_into_one_index_whose_images_run() {
     // another repository (the stack's busybox): refused, nothing pushed.
     let bad_tag = format!("{repository}:bad");
     let zeros = format!("sha256:{}", "0".repeat(64));
-    let out = xbuild(job.path())
-        .args(["merge", "--tag", &bad_tag, "amd64.json", &zeros])
-        .run_expect_failure();
-    assert_eq!(out.code(), Some(1), "{out}");
-    assert!(
-        out.stderr.contains("xbuild::merge::missing")
-            && out.stderr.contains(&zeros)
-            && out.stderr.contains("nothing was pushed"),
-        "{out}"
+    refused_as_missing(
+        xbuild(job.path()).args(["merge", "--tag", &bad_tag, "amd64.json", &zeros]),
+        &zeros,
     );
     let busybox = Cmd::new("docker")
         .args([
@@ -203,5 +210,63 @@ fn two_runners_pushed_by_digest_merge_into_one_index_whose_images_run() {
     );
     assert!(!exists(&bad_tag), "a failed merge pushed {bad_tag}");
     // `docker run --pull always` stored the merged tag in the engine.
+    Cmd::new("docker").args(["image", "rm", &tag]).run();
+}
+
+#[test]
+fn podman_merges_two_runners_summaries_into_one_index_whose_images_run() {
+    let stack = stack();
+    let repository = format!("{}/{}", stack.registry, unique_name("podgaps-merge"));
+    let (amd, amd_summary) = build_by_digest(&repository, "linux/amd64");
+    let (arm, arm_summary) = build_by_digest(&repository, "linux/arm64");
+    let job = tempfile::tempdir().unwrap();
+    std::fs::write(job.path().join("a.json"), amd_summary.to_string()).unwrap();
+    std::fs::write(job.path().join("b.json"), arm_summary.to_string()).unwrap();
+    drop((amd, arm));
+    let lists = podman_lists();
+    let tag = format!("{repository}:t");
+    let out = xbuild(job.path())
+        .env("CONTAINER_TOOL", "podman")
+        .args([
+            "merge", "--tag", &tag, "a.json", "b.json", "--format", "json",
+        ])
+        .run();
+    assert!(out.stderr.contains("podman manifest push --all"), "{out}");
+    let merged: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{out}"));
+    assert_eq!(
+        merged["platforms"],
+        serde_json::json!(["linux/amd64", "linux/arm64"]),
+        "{merged:#}"
+    );
+    // Attestations are on by default: kept, with BuildKit's annotations.
+    assert_eq!(merged["attestations"], 2, "{merged:#}");
+    let index = skopeo_raw(&tag);
+    let mut platforms: Vec<String> = index_platforms(&index)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    platforms.sort();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64"]);
+    let digest = merged["digest"].as_str().unwrap();
+    let pushed = skopeo_raw(&format!("{repository}@{digest}"));
+    assert_eq!(pushed, index, "the tag is the digest the summary states");
+    for platform in ["linux/amd64", "linux/arm64"] {
+        assert_runs_as(&tag, platform, true);
+    }
+    assert_eq!(podman_lists(), lists, "a temporary list was left: {out}");
+
+    // A missing digest: refused before anything is pushed.
+    let bad_tag = format!("{repository}:bad");
+    let zeros = format!("sha256:{}", "0".repeat(64));
+    let out = refused_as_missing(
+        xbuild(job.path())
+            .env("CONTAINER_TOOL", "podman")
+            .args(["merge", "--tag", &bad_tag, "a.json", &zeros]),
+        &zeros,
+    );
+    assert!(!out.stderr.contains("manifest create"), "{out}");
+    assert!(!exists(&bad_tag), "a failed merge pushed {bad_tag}");
+    assert_eq!(podman_lists(), lists, "a temporary list was left: {out}");
     Cmd::new("docker").args(["image", "rm", &tag]).run();
 }

@@ -588,3 +588,15 @@ pub fn index_platforms(index: &serde_json::Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// xbuild's temporary manifest lists (by their prefix) in podman's store.
+pub fn podman_lists() -> Vec<String> {
+    let out = Cmd::new("podman")
+        .args(["images", "--format", "{{.Repository}}:{{.Tag}}"])
+        .run();
+    out.stdout
+        .lines()
+        .filter(|l| l.contains("xbuild-list-"))
+        .map(str::to_string)
+        .collect()
+}
