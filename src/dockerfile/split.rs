@@ -33,9 +33,15 @@ pub(crate) fn split_command(line: &str, escape: char) -> Split {
             }
             let rest_start = start + j;
             let (rest_off, flags) = extract_builder_flags(&line[rest_start..end], escape);
+            // BuildKit splits flags on bytes (a UTF-8 continuation byte 0xA0
+            // reads as U+00A0, a blank), so a flag can end inside a
+            // character; its span is widened to whole characters.
             let flags = flags
                 .into_iter()
-                .map(|(w, r)| (w, rest_start + r.start..rest_start + r.end))
+                .map(|(w, r)| {
+                    let start = floor_boundary(line, rest_start + r.start);
+                    (w, start..boundary(line, rest_start + r.end))
+                })
                 .collect();
             let args_raw = &line[rest_start + rest_off..end];
             let a = rest_start + rest_off + (args_raw.len() - args_raw.trim_start().len());
@@ -157,6 +163,13 @@ fn extract_builder_flags(line: &str, escape: char) -> (usize, Vec<(String, Range
 /// `pos`, or the next character boundary when a Latin-1 blank byte (0x85,
 /// 0xA0) ended a word inside a multi-byte character: BuildKit would go on
 /// from the middle of the character, which a `str` cannot.
+fn floor_boundary(line: &str, mut pos: usize) -> usize {
+    while !line.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    pos
+}
+
 fn boundary(line: &str, mut pos: usize) -> usize {
     while !line.is_char_boundary(pos) {
         pos += 1;
@@ -253,6 +266,17 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flag_cut_inside_a_character_spans_whole_characters() {
+        // U+0460 is D1 A0: BuildKit reads the A0 byte as a blank and ends
+        // the flag there (found by fuzz/dockerfile_cross).
+        let line = "FROM --platform=linux\u{460}mb x";
+        let s = split_command(line, '\\');
+        let (_, r) = &s.flags[0];
+        assert!(line.is_char_boundary(r.start) && line.is_char_boundary(r.end));
+        assert_eq!(&line[r.clone()], "--platform=linux\u{460}");
+    }
 
     #[test]
     fn splits_command_flags_and_args() {
