@@ -562,6 +562,33 @@ mod tests {
     }
 
     #[test]
+    fn capture_feeds_stdin_env_and_cwd() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Cmd::new("sh")
+            .args(["-c", "read x; echo \"$x $V $(pwd)\"; echo e >&2"])
+            .env("V", "v1")
+            .cwd(dir.path())
+            .stdin(b"hello\n".to_vec(), "greeting");
+        let want = format!(
+            "hello v1 {}\n",
+            dir.path().canonicalize().unwrap().display()
+        );
+        let out = capture(&c).unwrap().check(&c).unwrap();
+        assert_eq!(
+            (out.stdout.as_str(), out.stderr.as_str()),
+            (want.as_str(), "e\n")
+        );
+        let out = capture_interruptible(&c, &Interrupt::none()).unwrap();
+        assert_eq!(
+            (out.stdout.as_str(), out.stderr.as_str()),
+            (want.as_str(), "e\n")
+        );
+        // A command that does not read its stdin still finishes.
+        let deaf = Cmd::new("true").stdin(vec![b'x'; 1 << 20], "a megabyte");
+        assert!(capture(&deaf).unwrap().success);
+    }
+
+    #[test]
     fn stream_feeds_stdin_and_reports_failure() {
         let interrupt = Interrupt::none();
         let ok = Cmd::new("sh")
