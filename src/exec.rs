@@ -107,18 +107,6 @@ impl Cmd {
         }
         line
     }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new(&self.program);
-        c.args(&self.args);
-        for (k, v) in &self.env {
-            c.env(k, v);
-        }
-        if let Some(d) = &self.cwd {
-            c.current_dir(d);
-        }
-        c
-    }
 }
 
 /// Quotes a word for a POSIX shell, only when it needs it.
@@ -210,28 +198,8 @@ pub struct Captured {
 /// Runs `cmd` to completion, capturing stdout and stderr; a non-zero exit
 /// is not an error here (see [`Captured::check`]).
 pub fn capture(cmd: &Cmd) -> Result<Captured, ExecError> {
-    let mut expr = duct::cmd(&cmd.program, &cmd.args)
-        .stdout_capture()
-        .stderr_capture()
-        .unchecked();
-    for (k, v) in &cmd.env {
-        expr = expr.env(k, v);
-    }
-    if let Some(d) = &cmd.cwd {
-        expr = expr.dir(d);
-    }
-    expr = match &cmd.stdin {
-        Some(bytes) => expr.stdin_bytes(bytes.clone()),
-        None => expr.stdin_null(),
-    };
-    let out = expr.run().map_err(|e| ExecError::spawn(cmd, e))?;
-    Ok(Captured {
-        success: out.status.success(),
-        code: out.status.code(),
-        status: describe(&out.status),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
+    let ran = run(cmd, Output::Capture, None)?;
+    Ok(ran.captured())
 }
 
 impl Captured {
@@ -252,19 +220,87 @@ impl Captured {
 /// Runs `cmd` with its output on the terminal (see the module docs) and
 /// waits for it, forwarding SIGINT/SIGTERM.
 pub fn stream(cmd: &Cmd, interrupt: &Interrupt) -> Result<(), ExecError> {
-    let tee = !std::io::stderr().is_terminal();
-    let mut c = cmd.command();
+    let output = if std::io::stderr().is_terminal() {
+        Output::Inherit
+    } else {
+        Output::Tee
+    };
+    let ran = run(cmd, output, Some(interrupt))?;
+    if ran.status.success() {
+        return Ok(());
+    }
+    Err(ExecError::Failed {
+        command: cmd.display(),
+        status: describe(&ran.status),
+        code: ran.status.code(),
+        stderr_tail: ran.stderr,
+    })
+}
+
+/// Runs `cmd` to completion with stdout and stderr captured, like
+/// [`capture`], but forwarding SIGINT/SIGTERM as [`stream`] does: an
+/// interrupted command is [`ExecError::Interrupted`].
+pub fn capture_interruptible(cmd: &Cmd, interrupt: &Interrupt) -> Result<Captured, ExecError> {
+    let ran = run(cmd, Output::Capture, Some(interrupt))?;
+    Ok(ran.captured())
+}
+
+/// Where a child's output goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Output {
+    /// Stdout and stderr captured whole.
+    Capture,
+    /// Both on our terminal, untouched.
+    Inherit,
+    /// Stdout inherited; stderr copied to ours line by line, the last lines kept.
+    Tee,
+}
+
+/// What [`run`] saw: the status, the captured stdout (empty when
+/// streamed) and the captured stderr (its tail with [`Output::Tee`]).
+struct Ran {
+    status: std::process::ExitStatus,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+impl Ran {
+    fn captured(self) -> Captured {
+        Captured {
+            success: self.status.success(),
+            code: self.status.code(),
+            status: describe(&self.status),
+            stdout: String::from_utf8_lossy(&self.stdout).into_owned(),
+            stderr: self.stderr,
+        }
+    }
+}
+
+/// The one way xbuild runs a process: spawns `cmd`, feeds its stdin from a
+/// thread, drains its pipes, and waits for it (forwarding SIGINT/SIGTERM
+/// when `interrupt` is given; then a received signal is
+/// [`ExecError::Interrupted`]).
+fn run(cmd: &Cmd, output: Output, interrupt: Option<&Interrupt>) -> Result<Ran, ExecError> {
+    let mut c = Command::new(&cmd.program);
+    c.args(&cmd.args);
+    for (k, v) in &cmd.env {
+        c.env(k, v);
+    }
+    if let Some(d) = &cmd.cwd {
+        c.current_dir(d);
+    }
     c.stdin(if cmd.stdin.is_some() {
         Stdio::piped()
     } else {
         Stdio::null()
     });
-    c.stdout(Stdio::inherit());
-    c.stderr(if tee {
-        Stdio::piped()
-    } else {
-        Stdio::inherit()
-    });
+    let (out, err) = match output {
+        Output::Capture => (Stdio::piped(), Stdio::piped()),
+        Output::Inherit => (Stdio::inherit(), Stdio::inherit()),
+        Output::Tee => (Stdio::inherit(), Stdio::piped()),
+    };
+    c.stdout(out);
+    c.stderr(err);
     let mut child = c.spawn().map_err(|e| ExecError::spawn(cmd, e))?;
 
     let writer = cmd.stdin.clone().map(|bytes| {
@@ -274,95 +310,42 @@ pub fn stream(cmd: &Cmd, interrupt: &Interrupt) -> Result<(), ExecError> {
             let _ = stdin.write_all(&bytes);
         })
     });
-    let reader = child
-        .stderr
-        .take()
-        .map(|stderr| std::thread::spawn(move || copy_and_keep_tail(stderr)));
-
-    let waited = wait(&mut child, interrupt);
-    if let Some(w) = writer {
-        let _ = w.join();
-    }
-    let stderr_tail = reader.and_then(|r| r.join().ok()).unwrap_or_default();
-    let status = waited.map_err(|e| ExecError::spawn(cmd, e))?;
-    if let Some(signal) = interrupt.signal() {
-        return Err(ExecError::Interrupted {
-            command: cmd.display(),
-            signal,
-        });
-    }
-    if status.success() {
-        return Ok(());
-    }
-    Err(ExecError::Failed {
-        command: cmd.display(),
-        status: describe(&status),
-        code: status.code(),
-        stderr_tail,
-    })
-}
-
-/// Runs `cmd` to completion with stdout and stderr captured, like
-/// [`capture`], but forwarding SIGINT/SIGTERM as [`stream`] does: an
-/// interrupted command is [`ExecError::Interrupted`].
-pub fn capture_interruptible(cmd: &Cmd, interrupt: &Interrupt) -> Result<Captured, ExecError> {
-    let mut c = cmd.command();
-    c.stdin(if cmd.stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    c.stdout(Stdio::piped());
-    c.stderr(Stdio::piped());
-    let mut child = c.spawn().map_err(|e| ExecError::spawn(cmd, e))?;
-    let writer = cmd.stdin.clone().map(|bytes| {
-        let mut stdin = child.stdin.take().expect("piped stdin");
+    let out_reader = child.stdout.take().map(|mut p| {
         std::thread::spawn(move || {
-            let _ = stdin.write_all(&bytes);
+            let mut buf = Vec::new();
+            let _ = p.read_to_end(&mut buf);
+            buf
         })
     });
-    let read_all = |pipe: Option<Box<dyn Read + Send>>| {
-        pipe.map(|mut p| {
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                let _ = p.read_to_end(&mut buf);
-                buf
-            })
+    let err_reader = child.stderr.take().map(|mut p| {
+        std::thread::spawn(move || {
+            if output == Output::Tee {
+                return copy_and_keep_tail(p);
+            }
+            let mut buf = Vec::new();
+            let _ = p.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
         })
+    });
+
+    let waited = match interrupt {
+        Some(interrupt) => wait(&mut child, interrupt),
+        None => child.wait(),
     };
-    let out = read_all(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err = read_all(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let waited = wait(&mut child, interrupt);
     if let Some(w) = writer {
         let _ = w.join();
     }
-    let joined = |h: Option<std::thread::JoinHandle<Vec<u8>>>| {
-        h.and_then(|h| h.join().ok())
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
-    };
-    let (stdout, stderr) = (joined(out), joined(err));
+    let stdout = out_reader.and_then(|r| r.join().ok()).unwrap_or_default();
+    let stderr = err_reader.and_then(|r| r.join().ok()).unwrap_or_default();
     let status = waited.map_err(|e| ExecError::spawn(cmd, e))?;
-    if let Some(signal) = interrupt.signal() {
+    if let Some(signal) = interrupt.and_then(Interrupt::signal) {
         return Err(ExecError::Interrupted {
             command: cmd.display(),
             signal,
         });
     }
-    Ok(Captured {
-        success: status.success(),
-        code: status.code(),
-        status: describe(&status),
+    Ok(Ran {
+        status,
         stdout,
         stderr,
     })
@@ -576,6 +559,33 @@ mod tests {
         assert_eq!(events.lock().unwrap().len(), 10);
         let missing = capture_interruptible(&Cmd::new("xbuild-no-such-program"), &interrupt);
         assert!(matches!(missing, Err(ExecError::NotFound { .. })));
+    }
+
+    #[test]
+    fn capture_feeds_stdin_env_and_cwd() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Cmd::new("sh")
+            .args(["-c", "read x; echo \"$x $V $(pwd)\"; echo e >&2"])
+            .env("V", "v1")
+            .cwd(dir.path())
+            .stdin(b"hello\n".to_vec(), "greeting");
+        let want = format!(
+            "hello v1 {}\n",
+            dir.path().canonicalize().unwrap().display()
+        );
+        let out = capture(&c).unwrap().check(&c).unwrap();
+        assert_eq!(
+            (out.stdout.as_str(), out.stderr.as_str()),
+            (want.as_str(), "e\n")
+        );
+        let out = capture_interruptible(&c, &Interrupt::none()).unwrap();
+        assert_eq!(
+            (out.stdout.as_str(), out.stderr.as_str()),
+            (want.as_str(), "e\n")
+        );
+        // A command that does not read its stdin still finishes.
+        let deaf = Cmd::new("true").stdin(vec![b'x'; 1 << 20], "a megabyte");
+        assert!(capture(&deaf).unwrap().success);
     }
 
     #[test]
