@@ -159,6 +159,19 @@ impl Dockerfile {
         line_col(&self.source, offset)
     }
 
+    /// The 1-based line of `offset` inside instruction `ins`, counted from
+    /// its keyword's line: linear in the instruction, not the file (a
+    /// per-command query on a long stage stays linear overall).
+    pub fn line_in(&self, ins: &Instruction, offset: usize) -> usize {
+        let from = ins.span.start.min(self.source.len());
+        let to = offset.clamp(from, self.source.len());
+        ins.start_line
+            + self.source.as_bytes()[from..to]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+    }
+
     /// The FROM instructions in order, with their instruction index.
     pub fn froms(&self) -> impl Iterator<Item = (usize, &Instruction)> {
         self.instructions

@@ -146,7 +146,7 @@ impl Products {
                                     out.push(Product {
                                         stage: s.index,
                                         instruction: i,
-                                        line: df.line_col(span.start.max(ins.span.start)).0,
+                                        line: df.line_in(ins, span.start),
                                         command: cmd.text(),
                                         span,
                                         label_span: cmd.span(),
