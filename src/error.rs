@@ -89,7 +89,7 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Digest(#[from] crate::buildx::digest::DigestError),
+    Digest(#[from] crate::buildx::imagetools::ImagetoolsError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]

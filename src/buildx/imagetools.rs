@@ -161,17 +161,22 @@ pub(crate) fn read_raw(
     Ok(None)
 }
 
-/// The digest `reference` resolves to (`.Manifest` of `inspect --format`,
-/// which describes the manifest with its digest).
-pub fn digest(docker: &str, reference: &str) -> Result<String, ImagetoolsError> {
-    let cmd = Cmd::new(docker).args([
+/// The command [`digest`] runs (for plans).
+pub fn digest_cmd(docker: &str, reference: &str) -> Cmd {
+    Cmd::new(docker).args([
         "buildx",
         "imagetools",
         "inspect",
         "--format",
         "{{json .Manifest}}",
         reference,
-    ]);
+    ])
+}
+
+/// The digest `reference` resolves to (`.Manifest` of `inspect --format`,
+/// which describes the manifest with its digest).
+pub fn digest(docker: &str, reference: &str) -> Result<String, ImagetoolsError> {
+    let cmd = digest_cmd(docker, reference);
     let out = exec::capture(&cmd)?.check(&cmd)?;
     serde_json::from_str::<Value>(&out.stdout)
         .ok()

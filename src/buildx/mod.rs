@@ -9,7 +9,6 @@ pub mod auto;
 pub mod builder;
 pub mod by_digest;
 pub mod command;
-pub mod digest;
 pub mod engine;
 pub mod imagetools;
 pub mod metadata;

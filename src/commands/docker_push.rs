@@ -6,7 +6,7 @@
 //! kustomization, as `build --push --kustomize` does.
 
 use super::build::{self, BuildError};
-use crate::buildx::digest;
+use crate::buildx::imagetools;
 use crate::cli::DockerPushArgs;
 use crate::config;
 use crate::exec::{self, Cmd};
@@ -49,7 +49,7 @@ pub fn run(
     if args.dry_run {
         for (cmd, tag) in pushes.iter().zip(&tags) {
             println!("{}", cmd.display());
-            println!("{}", digest::inspect_command(&docker, tag).display());
+            println!("{}", imagetools::digest_cmd(&docker, tag).display());
         }
         if let Some(p) = &pin {
             println!("# {}", p.note());
@@ -64,7 +64,7 @@ pub fn run(
     for (cmd, tag) in pushes.iter().zip(&tags) {
         eprintln!("xbuild: {}", cmd.display());
         exec::stream(cmd, &interrupt)?;
-        let d = digest::registry_digest(&docker, tag)?;
+        let d = imagetools::digest(&docker, tag)?;
         println!("{tag}@{d}");
         first.get_or_insert(d);
     }
